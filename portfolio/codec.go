@@ -1,0 +1,491 @@
+package portfolio
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+	"github.com/shopspring/decimal"
+)
+
+// The portfolio file is TOML. Decimals are written as quoted strings so they
+// stay exact ("0.9999"); whole numbers may be written bare. Dates are TOML
+// local dates (2024-03-01), times TOML offset date-times.
+
+// dec is a decimal field in the file.
+type dec struct{ decimal.Decimal }
+
+func (d *dec) UnmarshalTOML(v any) error {
+	switch x := v.(type) {
+	case string:
+		s := strings.ReplaceAll(strings.TrimSpace(x), "_", "")
+		parsed, err := decimal.NewFromString(s)
+		if err != nil {
+			return fmt.Errorf("%q is not a decimal number", x)
+		}
+		d.Decimal = parsed
+	case int64:
+		d.Decimal = decimal.NewFromInt(x)
+	case float64:
+		return fmt.Errorf("write %v as a quoted string (\"%v\") so it stays exact", x, x)
+	default:
+		return fmt.Errorf("want a decimal number as a quoted string, got %T", v)
+	}
+	return nil
+}
+
+func (d dec) MarshalTOML() ([]byte, error) { return []byte(strconv.Quote(d.String())), nil }
+
+// day is a calendar date in the file.
+type day struct{ time.Time }
+
+func (d *day) UnmarshalTOML(v any) error {
+	switch x := v.(type) {
+	case time.Time:
+		d.Time = time.Date(x.Year(), x.Month(), x.Day(), 0, 0, 0, 0, time.UTC)
+	case string:
+		t, err := time.Parse(time.DateOnly, x)
+		if err != nil {
+			return fmt.Errorf("%q is not a date (YYYY-MM-DD)", x)
+		}
+		d.Time = t
+	default:
+		return fmt.Errorf("want a date (YYYY-MM-DD), got %T", v)
+	}
+	return nil
+}
+
+func (d day) MarshalTOML() ([]byte, error) { return []byte(d.Format(time.DateOnly)), nil }
+
+// dur is a Go duration in the file ("168h").
+type dur struct{ time.Duration }
+
+func (d *dur) UnmarshalTOML(v any) error {
+	s, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("want a duration such as \"168h\", got %T", v)
+	}
+	x, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("%q is not a duration such as \"168h\"", s)
+	}
+	d.Duration = x
+	return nil
+}
+
+func (d dur) MarshalTOML() ([]byte, error) {
+	s := d.String()
+	if d.Duration%time.Hour == 0 {
+		s = fmt.Sprintf("%dh", d.Duration/time.Hour)
+	}
+	return []byte(strconv.Quote(s)), nil
+}
+
+type fileDoc struct {
+	Schema     int             `toml:"schema"`
+	Name       string          `toml:"name,omitempty"`
+	Settings   fileSettings    `toml:"settings"`
+	Custodians []fileCustodian `toml:"custodian"`
+	Holdings   []fileHolding   `toml:"holding"`
+	Prices     []filePrice     `toml:"price"`
+	FX         []fileFX        `toml:"fx"`
+}
+
+type fileSettings struct {
+	Unit        string `toml:"unit,omitempty"`
+	StaleAfter  *dur   `toml:"stale_after,omitempty"`
+	HomeCountry string `toml:"home_country,omitempty"`
+}
+
+type fileCustodian struct {
+	ID                string `toml:"id"`
+	Name              string `toml:"name"`
+	Kind              string `toml:"kind"`
+	Jurisdiction      string `toml:"jurisdiction"`
+	InsuranceCap      *dec   `toml:"insurance_cap,omitempty"`
+	InsuranceCurrency string `toml:"insurance_currency,omitempty"`
+	Notes             string `toml:"notes,omitempty"`
+}
+
+type fileHolding struct {
+	ID             string    `toml:"id"`
+	Kind           string    `toml:"kind"`
+	Name           string    `toml:"name,omitempty"`
+	Custodian      string    `toml:"custodian"`
+	Sats           *int64    `toml:"sats,omitempty"`
+	Wallet         string    `toml:"wallet,omitempty"`
+	Weight         *dec      `toml:"weight,omitempty"`
+	WeightUnit     string    `toml:"weight_unit,omitempty"`
+	Fineness       *dec      `toml:"fineness,omitempty"`
+	Pieces         int64     `toml:"pieces,omitempty"`
+	Form           string    `toml:"form,omitempty"`
+	Serial         string    `toml:"serial,omitempty"`
+	Ticker         string    `toml:"ticker,omitempty"`
+	Shares         *dec      `toml:"shares,omitempty"`
+	OzPerShare     *dec      `toml:"oz_per_share,omitempty"`
+	OzPerShareDate *day      `toml:"oz_per_share_date,omitempty"`
+	ExpenseRatio   *dec      `toml:"expense_ratio,omitempty"`
+	Issuer         string    `toml:"issuer,omitempty"`
+	Symbol         string    `toml:"symbol,omitempty"`
+	Units          *dec      `toml:"units,omitempty"`
+	AssetClass     string    `toml:"asset_class,omitempty"`
+	Currency       string    `toml:"currency,omitempty"`
+	Amount         *dec      `toml:"amount,omitempty"`
+	Notes          string    `toml:"notes,omitempty"`
+	Lots           []fileLot `toml:"lot,omitempty"`
+}
+
+type fileLot struct {
+	Date         *day   `toml:"date"`
+	Quantity     *dec   `toml:"quantity"`
+	Cost         *dec   `toml:"cost"`
+	CostCurrency string `toml:"cost_currency"`
+}
+
+type filePrice struct {
+	Asset    string     `toml:"asset"`
+	Value    *dec       `toml:"value"`
+	Currency string     `toml:"currency"`
+	Time     *time.Time `toml:"time"`
+	Source   string     `toml:"source,omitempty"`
+}
+
+type fileFX struct {
+	Base   string     `toml:"base"`
+	Quote  string     `toml:"quote"`
+	Rate   *dec       `toml:"rate"`
+	Time   *time.Time `toml:"time"`
+	Source string     `toml:"source,omitempty"`
+}
+
+func decOf(d *dec) decimal.Decimal {
+	if d == nil {
+		return decimal.Zero
+	}
+	return d.Decimal
+}
+
+func decPtr(d decimal.Decimal, keep bool) *dec {
+	if !keep {
+		return nil
+	}
+	return &dec{d}
+}
+
+func timeOf(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return *t
+}
+
+func dayOf(d *day) time.Time {
+	if d == nil {
+		return time.Time{}
+	}
+	return d.Time
+}
+
+// migrations upgrade a decoded document from schema N to N+1. Schema 1 is
+// the first released format, so the table is empty; a future format adds
+// its step here and bumps SchemaVersion.
+var migrations = map[int]func(doc map[string]any) error{}
+
+// Decode parses a portfolio file's content, migrates it to the current
+// schema, and validates it. name is the file name used in error messages;
+// every error names the file and, where it can be found, the line and field.
+func Decode(name string, data []byte) (*Portfolio, error) {
+	loc := newLocator(data)
+	var raw map[string]any
+	if _, err := toml.NewDecoder(bytes.NewReader(data)).Decode(&raw); err != nil {
+		return nil, tomlError(name, err)
+	}
+	schema, err := schemaOf(raw)
+	if err != nil {
+		return nil, &FieldError{File: name, Line: loc.find("", -1, -1, "schema"), Section: "settings", Index: -1, Key: "schema", Msg: err.Error()}
+	}
+	if schema != SchemaVersion {
+		for v := schema; v < SchemaVersion; v++ {
+			if err := migrations[v](raw); err != nil {
+				return nil, fmt.Errorf("%s: migrating from schema %d: %w", name, v, err)
+			}
+		}
+		raw["schema"] = int64(SchemaVersion)
+		var buf bytes.Buffer
+		if err := toml.NewEncoder(&buf).Encode(raw); err != nil {
+			return nil, fmt.Errorf("%s: migrating: %w", name, err)
+		}
+		data = buf.Bytes()
+		loc = newLocator(data)
+	}
+	var doc fileDoc
+	md, err := toml.NewDecoder(bytes.NewReader(data)).Decode(&doc)
+	if err != nil {
+		return nil, tomlError(name, err)
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		k := und[0]
+		section, key := "", k[len(k)-1]
+		if len(k) > 1 {
+			section = strings.Join(k[:len(k)-1], ".")
+		}
+		return nil, &FieldError{File: name, Line: loc.findAny(section, key), Section: strings.TrimPrefix(section, "holding."), Index: -1, Key: key,
+			Msg: "unknown field (misspelt?)"}
+	}
+	p := fromFile(&doc)
+	if err := p.Validate(); err != nil {
+		es := AsErrors(err)
+		for _, e := range es {
+			e.File = name
+			e.Line = loc.lineOf(e)
+		}
+		return nil, es
+	}
+	return p, nil
+}
+
+func schemaOf(raw map[string]any) (int, error) {
+	v, ok := raw["schema"]
+	if !ok {
+		return 0, errors.New("missing: the file must say `schema = 1`")
+	}
+	n, ok := v.(int64)
+	if !ok {
+		return 0, fmt.Errorf("must be a whole number, got %v", v)
+	}
+	if n > SchemaVersion {
+		return 0, fmt.Errorf("schema %d is newer than this hardfolio understands (%d): upgrade hardfolio", n, SchemaVersion)
+	}
+	if n < 1 {
+		return 0, fmt.Errorf("schema %d is not a hardfolio schema", n)
+	}
+	for v := int(n); v < SchemaVersion; v++ {
+		if migrations[v] == nil {
+			return 0, fmt.Errorf("no migration from schema %d", v)
+		}
+	}
+	return int(n), nil
+}
+
+// tomlError turns a TOML syntax or type error into one that names the file
+// and line.
+func tomlError(name string, err error) error {
+	var pe toml.ParseError
+	if errors.As(err, &pe) {
+		msg := pe.Message
+		if pe.LastKey != "" {
+			msg = fmt.Sprintf("%s: %s", pe.LastKey, msg)
+		}
+		return fmt.Errorf("%s:%d: %s", name, pe.Position.Line, msg)
+	}
+	return fmt.Errorf("%s: %w", name, err)
+}
+
+func fromFile(doc *fileDoc) *Portfolio {
+	p := &Portfolio{Schema: doc.Schema, Name: doc.Name}
+	p.Settings = Settings{Unit: Unit(doc.Settings.Unit), HomeCountry: doc.Settings.HomeCountry}
+	if doc.Settings.StaleAfter != nil {
+		p.Settings.StaleAfter = doc.Settings.StaleAfter.Duration
+	}
+	if p.Settings.Unit != "" {
+		if u, err := ParseUnit(string(p.Settings.Unit)); err == nil {
+			p.Settings.Unit = u
+		}
+	}
+	for _, c := range doc.Custodians {
+		p.Custodians = append(p.Custodians, Custodian{
+			ID: c.ID, Name: c.Name, Kind: CustodyKind(c.Kind), Jurisdiction: c.Jurisdiction,
+			InsuranceCap: decOf(c.InsuranceCap), InsuranceCurrency: c.InsuranceCurrency, Notes: c.Notes,
+		})
+	}
+	for _, f := range doc.Holdings {
+		h := Holding{
+			ID: f.ID, Kind: Kind(f.Kind), Name: f.Name, Custodian: f.Custodian, Wallet: f.Wallet,
+			Weight: decOf(f.Weight), WeightUnit: WeightUnit(f.WeightUnit), Fineness: decOf(f.Fineness),
+			Pieces: f.Pieces, Form: GoldForm(f.Form), Serial: f.Serial,
+			Ticker: f.Ticker, OzPerShare: decOf(f.OzPerShare), OzPerShareDate: dayOf(f.OzPerShareDate),
+			ExpenseRatio: decOf(f.ExpenseRatio), Issuer: f.Issuer, AssetClass: f.AssetClass,
+			Currency: f.Currency, Amount: decOf(f.Amount), Notes: f.Notes,
+		}
+		if f.Sats != nil {
+			h.Sats = *f.Sats
+		}
+		switch h.Kind {
+		case KindETF:
+			h.Units = decOf(f.Shares)
+		case KindOther:
+			h.Units = decOf(f.Units)
+			h.Ticker = f.Symbol
+		}
+		for _, l := range f.Lots {
+			h.Lots = append(h.Lots, Lot{Date: dayOf(l.Date), Quantity: decOf(l.Quantity), Cost: decOf(l.Cost), CostCurrency: l.CostCurrency})
+		}
+		p.Holdings = append(p.Holdings, h)
+	}
+	for _, f := range doc.Prices {
+		p.Prices = append(p.Prices, Price{Asset: f.Asset, Value: decOf(f.Value), Currency: f.Currency, Time: timeOf(f.Time), Source: f.Source})
+	}
+	for _, f := range doc.FX {
+		p.FX = append(p.FX, FXRate{Base: f.Base, Quote: f.Quote, Rate: decOf(f.Rate), Time: timeOf(f.Time), Source: f.Source})
+	}
+	return p
+}
+
+func toFile(p *Portfolio) *fileDoc {
+	doc := &fileDoc{Schema: SchemaVersion, Name: p.Name}
+	doc.Settings = fileSettings{Unit: string(p.Settings.Unit), HomeCountry: p.Settings.HomeCountry}
+	if p.Settings.StaleAfter > 0 {
+		doc.Settings.StaleAfter = &dur{p.Settings.StaleAfter}
+	}
+	for _, c := range p.Custodians {
+		doc.Custodians = append(doc.Custodians, fileCustodian{
+			ID: c.ID, Name: c.Name, Kind: string(c.Kind), Jurisdiction: c.Jurisdiction,
+			InsuranceCap: decPtr(c.InsuranceCap, !c.InsuranceCap.IsZero()), InsuranceCurrency: c.InsuranceCurrency, Notes: c.Notes,
+		})
+	}
+	for _, h := range p.Holdings {
+		f := fileHolding{ID: h.ID, Kind: string(h.Kind), Name: h.Name, Custodian: h.Custodian, Notes: h.Notes}
+		switch h.Kind {
+		case KindBTC:
+			sats := h.Sats
+			f.Sats = &sats
+			f.Wallet = h.Wallet
+		case KindGold:
+			f.Weight, f.WeightUnit, f.Fineness = &dec{h.Weight}, string(h.WeightUnit), &dec{h.Fineness}
+			f.Pieces, f.Form, f.Serial = h.Pieces, string(h.Form), h.Serial
+		case KindETF:
+			f.Ticker, f.Shares, f.OzPerShare = h.Ticker, &dec{h.Units}, &dec{h.OzPerShare}
+			if !h.OzPerShareDate.IsZero() {
+				f.OzPerShareDate = &day{h.OzPerShareDate}
+			}
+			f.ExpenseRatio, f.Issuer = &dec{h.ExpenseRatio}, h.Issuer
+		case KindCash:
+			f.Currency, f.Amount = h.Currency, &dec{h.Amount}
+		case KindOther:
+			f.Symbol, f.Units, f.AssetClass = h.Ticker, &dec{h.Units}, h.AssetClass
+		}
+		for _, l := range h.Lots {
+			f.Lots = append(f.Lots, fileLot{Date: &day{l.Date}, Quantity: &dec{l.Quantity}, Cost: &dec{l.Cost}, CostCurrency: l.CostCurrency})
+		}
+		doc.Holdings = append(doc.Holdings, f)
+	}
+	for _, pr := range p.Prices {
+		t := pr.Time.UTC()
+		doc.Prices = append(doc.Prices, filePrice{Asset: pr.Asset, Value: &dec{pr.Value}, Currency: pr.Currency, Time: &t, Source: pr.Source})
+	}
+	for _, fx := range p.FX {
+		t := fx.Time.UTC()
+		doc.FX = append(doc.FX, fileFX{Base: fx.Base, Quote: fx.Quote, Rate: &dec{fx.Rate}, Time: &t, Source: fx.Source})
+	}
+	return doc
+}
+
+const fileHeader = `# hardfolio portfolio. Edit with "hardfolio edit" so it is checked before it is saved.
+# Decimals are quoted strings ("0.9999") so they stay exact; dates are YYYY-MM-DD.
+
+`
+
+// Encode writes p in the file format. It validates first and refuses to
+// encode an invalid portfolio, so an invalid file is never written.
+func Encode(p *Portfolio) ([]byte, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	buf.WriteString(fileHeader)
+	enc := toml.NewEncoder(&buf)
+	enc.Indent = ""
+	if err := enc.Encode(toFile(p)); err != nil {
+		return nil, fmt.Errorf("encoding portfolio: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// locator finds the line of a field in the file text, so validation errors
+// can point at it. It understands the subset of TOML the file uses: array
+// tables ([[holding]], [[holding.lot]]), tables ([settings]) and key = value
+// lines.
+type locator struct {
+	lines map[locKey]int
+	first map[string]int // "section.key" -> first line
+}
+
+type locKey struct {
+	section       string
+	index, parent int
+	key           string
+}
+
+var (
+	reArrayTable = regexp.MustCompile(`^\s*\[\[\s*([A-Za-z0-9_.]+)\s*\]\]`)
+	reTable      = regexp.MustCompile(`^\s*\[\s*([A-Za-z0-9_.]+)\s*\]`)
+	reKey        = regexp.MustCompile(`^\s*([A-Za-z0-9_-]+)\s*=`)
+)
+
+func newLocator(data []byte) *locator {
+	l := &locator{lines: map[locKey]int{}, first: map[string]int{}}
+	count := map[string]int{}
+	section, index, parent := "", -1, -1
+	for n, line := range strings.Split(string(data), "\n") {
+		ln := n + 1
+		if m := reArrayTable.FindStringSubmatch(line); m != nil {
+			name := m[1]
+			if name == "holding.lot" {
+				section, index = "lot", count["lot"]
+				parent = count["holding"] - 1
+				count["lot"]++
+			} else {
+				section, index, parent = name, count[name], -1
+				count[name]++
+				if name == "holding" {
+					count["lot"] = 0
+				}
+			}
+			l.lines[locKey{section, index, parent, ""}] = ln
+			continue
+		}
+		if m := reTable.FindStringSubmatch(line); m != nil {
+			section, index, parent = m[1], -1, -1
+			continue
+		}
+		if m := reKey.FindStringSubmatch(line); m != nil {
+			k := locKey{section, index, parent, m[1]}
+			if _, ok := l.lines[k]; !ok {
+				l.lines[k] = ln
+			}
+			if _, ok := l.first[section+"."+m[1]]; !ok {
+				l.first[section+"."+m[1]] = ln
+			}
+		}
+	}
+	return l
+}
+
+func (l *locator) find(section string, index, parent int, key string) int {
+	if ln, ok := l.lines[locKey{section, index, parent, key}]; ok {
+		return ln
+	}
+	return l.lines[locKey{section, index, parent, ""}]
+}
+
+func (l *locator) findAny(section, key string) int {
+	if section == "holding.lot" {
+		section = "lot"
+	}
+	return l.first[section+"."+key]
+}
+
+// lineOf maps a validation error to its line: the field's own line, or the
+// entry's header when the field is missing.
+func (l *locator) lineOf(e *FieldError) int {
+	section := e.Section
+	if section == "settings" {
+		return l.find("settings", -1, -1, e.Key)
+	}
+	return l.find(section, e.Index, e.Parent, e.Key)
+}

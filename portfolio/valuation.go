@@ -1,0 +1,320 @@
+package portfolio
+
+import (
+	"sort"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// Quote is one price-book entry used to convert a value: a price of an asset
+// or an FX rate.
+type Quote struct {
+	From, To string // one From is worth Rate To
+	Rate     decimal.Decimal
+	Time     time.Time
+	Source   string
+}
+
+// edge is a quote in the conversion graph, seen from one end.
+type edge struct {
+	to      string
+	q       *Quote
+	inverse bool // value in `to` = value in node / rate
+}
+
+// Converter values amounts of any priced node (currency, XAU, BTC, ticker) in
+// one target unit. It is built once per valuation from the price book by a
+// breadth-first walk, so each node is reached through the fewest quotes
+// (ties broken by the order of the price book: prices first, then FX).
+type Converter struct {
+	Target Unit
+	factor map[string]decimal.Decimal // value of one node in Target's node
+	oldest map[string]time.Time       // oldest quote on the path
+	path   map[string][]*Quote
+}
+
+// conversionPrecision is the number of decimal places kept when a rate is
+// inverted. Values are rounded to the unit's smallest unit only at the end.
+const conversionPrecision = 18
+
+// NewConverter builds the conversion table for target from p's prices and FX
+// rates.
+func NewConverter(p *Portfolio, target Unit) *Converter {
+	quotes := make([]Quote, 0, len(p.Prices)+len(p.FX))
+	for _, pr := range p.Prices {
+		quotes = append(quotes, Quote{From: pr.Asset, To: pr.Currency, Rate: pr.Value, Time: pr.Time, Source: pr.Source})
+	}
+	for _, fx := range p.FX {
+		quotes = append(quotes, Quote{From: fx.Base, To: fx.Quote, Rate: fx.Rate, Time: fx.Time, Source: fx.Source})
+	}
+	adj := make(map[string][]edge, len(quotes)*2)
+	for i := range quotes {
+		q := &quotes[i]
+		if q.Rate.Sign() <= 0 {
+			continue
+		}
+		adj[q.From] = append(adj[q.From], edge{to: q.To, q: q})
+		adj[q.To] = append(adj[q.To], edge{to: q.From, q: q, inverse: true})
+	}
+	c := &Converter{
+		Target: target,
+		factor: map[string]decimal.Decimal{target.node(): decimal.NewFromInt(1)},
+		oldest: map[string]time.Time{},
+		path:   map[string][]*Quote{},
+	}
+	queue := []string{target.node()}
+	for len(queue) > 0 {
+		n := queue[0]
+		queue = queue[1:]
+		// Edges out of n lead to neighbours m; we want the value of one m
+		// in the target: factor[m] = (value of one m in n) * factor[n].
+		for _, e := range adj[n] {
+			m := e.to
+			if _, seen := c.factor[m]; seen {
+				continue
+			}
+			var mInN decimal.Decimal
+			if e.inverse {
+				// quote says 1 m = rate n.
+				mInN = e.q.Rate
+			} else {
+				// quote says 1 n = rate m, so 1 m = 1/rate n.
+				mInN = decimal.NewFromInt(1).DivRound(e.q.Rate, conversionPrecision)
+			}
+			c.factor[m] = mInN.Mul(c.factor[n])
+			old := c.oldest[n]
+			if old.IsZero() || e.q.Time.Before(old) {
+				old = e.q.Time
+			}
+			c.oldest[m] = old
+			c.path[m] = append(append([]*Quote(nil), c.path[n]...), e.q)
+			queue = append(queue, m)
+		}
+	}
+	if target == UnitSat {
+		for k, f := range c.factor {
+			c.factor[k] = f.Mul(satsPerBTC)
+		}
+	}
+	return c
+}
+
+// Value converts amount of node into the target unit. ok is false when no
+// chain of quotes links node to the target.
+func (c *Converter) Value(node string, amount decimal.Decimal) (v decimal.Decimal, ok bool) {
+	f, ok := c.factor[node]
+	if !ok {
+		return decimal.Zero, false
+	}
+	return amount.Mul(f), true
+}
+
+// Oldest is the time of the oldest quote used to value node; zero for the
+// target itself.
+func (c *Converter) Oldest(node string) time.Time { return c.oldest[node] }
+
+// Path lists the quotes used to value node, from the target outwards.
+func (c *Converter) Path(node string) []*Quote { return c.path[node] }
+
+// Line is one holding's valuation.
+type Line struct {
+	Index     int // index in Portfolio.Holdings
+	Value     decimal.Decimal
+	Weight    decimal.Decimal // share of the total, 0..1; zero when the total is not positive
+	PriceTime time.Time       // oldest quote used; zero when none was needed
+	Age       time.Duration
+	Stale     bool
+	Unpriced  bool   // no chain of quotes reaches the target: Value is zero
+	Node      string // what the holding was priced in
+	Exposure  string // BTC, XAU or a currency
+}
+
+// Valuation is a portfolio valued in one unit at one moment. Every line is
+// rounded to the unit's smallest unit and Total is their exact sum, so the
+// lines always add up to the total shown.
+type Valuation struct {
+	Unit      Unit
+	AsOf      time.Time
+	Total     decimal.Decimal
+	Lines     []Line
+	Unpriced  int // number of holdings that could not be valued
+	Stale     int // number of holdings valued with a stale quote
+	Portfolio *Portfolio
+}
+
+// Valuate values every holding of p in unit at time now.
+func Valuate(p *Portfolio, unit Unit, now time.Time) *Valuation {
+	c := NewConverter(p, unit)
+	scale := unit.Scale()
+	staleAfter := p.StaleAfter()
+	v := &Valuation{Unit: unit, AsOf: now, Lines: make([]Line, len(p.Holdings)), Portfolio: p}
+	total := decimal.Zero
+	for i := range p.Holdings {
+		h := &p.Holdings[i]
+		node, amount := h.Native(now)
+		l := Line{Index: i, Node: node, Exposure: h.Exposure()}
+		val, ok := c.Value(node, amount)
+		if !ok && h.Kind == KindETF && !h.OzPerShare.IsZero() {
+			// No market price for the ticker: value the gold it holds.
+			node, amount = string(UnitXAU), h.FineOunces(now)
+			l.Node = node
+			val, ok = c.Value(node, amount)
+		}
+		if h.Kind == KindOther {
+			l.Exposure = otherExposure(c, h.Ticker, p)
+		}
+		if !ok {
+			l.Unpriced = true
+			v.Unpriced++
+		} else {
+			l.Value = val.Round(scale)
+			l.PriceTime = c.Oldest(node)
+			if !l.PriceTime.IsZero() {
+				l.Age = now.Sub(l.PriceTime)
+				l.Stale = l.Age > staleAfter
+				if l.Stale {
+					v.Stale++
+				}
+			}
+		}
+		total = total.Add(l.Value)
+		v.Lines[i] = l
+	}
+	v.Total = total
+	if total.Sign() > 0 {
+		for i := range v.Lines {
+			v.Lines[i].Weight = v.Lines[i].Value.DivRound(total, 12)
+		}
+	}
+	return v
+}
+
+// otherExposure is the currency an "other" asset is priced in.
+func otherExposure(c *Converter, ticker string, p *Portfolio) string {
+	for _, pr := range p.Prices {
+		if pr.Asset == ticker {
+			return pr.Currency
+		}
+	}
+	return ""
+}
+
+// Dimension is a way to group holdings for allocation.
+type Dimension int
+
+// Allocation dimensions.
+const (
+	ByClass Dimension = iota
+	ByCustodyKind
+	ByCustodian
+	ByJurisdiction
+	ByCurrency
+)
+
+// Dimensions lists every dimension in display order.
+var Dimensions = []Dimension{ByClass, ByCustodyKind, ByCustodian, ByJurisdiction, ByCurrency}
+
+// String names the dimension.
+func (d Dimension) String() string {
+	switch d {
+	case ByClass:
+		return "Asset class"
+	case ByCustodyKind:
+		return "Custody"
+	case ByCustodian:
+		return "Custodian"
+	case ByJurisdiction:
+		return "Jurisdiction"
+	case ByCurrency:
+		return "Currency"
+	}
+	return "?"
+}
+
+// Key is a short machine name of the dimension, used in JSON output.
+func (d Dimension) Key() string {
+	switch d {
+	case ByClass:
+		return "class"
+	case ByCustodyKind:
+		return "custody_kind"
+	case ByCustodian:
+		return "custodian"
+	case ByJurisdiction:
+		return "jurisdiction"
+	case ByCurrency:
+		return "currency"
+	}
+	return "?"
+}
+
+// Slice is one group of an allocation.
+type Slice struct {
+	Key    string
+	Label  string
+	Value  decimal.Decimal
+	Weight decimal.Decimal // 0..1
+	Count  int
+}
+
+// Allocation groups the valuation along d, largest value first (ties by
+// key). The slices' values add up to Total exactly.
+func (v *Valuation) Allocation(d Dimension) []Slice {
+	idx := map[string]int{}
+	var out []Slice
+	for _, l := range v.Lines {
+		key, label := v.group(d, l)
+		i, ok := idx[key]
+		if !ok {
+			i = len(out)
+			idx[key] = i
+			out = append(out, Slice{Key: key, Label: label})
+		}
+		out[i].Value = out[i].Value.Add(l.Value)
+		out[i].Count++
+	}
+	for i := range out {
+		if v.Total.Sign() > 0 {
+			out[i].Weight = out[i].Value.DivRound(v.Total, 12)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if c := out[i].Value.Cmp(out[j].Value); c != 0 {
+			return c > 0
+		}
+		return out[i].Key < out[j].Key
+	})
+	return out
+}
+
+func (v *Valuation) group(d Dimension, l Line) (key, label string) {
+	h := &v.Portfolio.Holdings[l.Index]
+	cu := v.Portfolio.Custodian(h.Custodian)
+	switch d {
+	case ByClass:
+		c := h.Kind.Class()
+		return c, c
+	case ByCustodyKind:
+		if cu == nil {
+			return "", "(no custodian)"
+		}
+		return string(cu.Kind), cu.Kind.Label()
+	case ByCustodian:
+		if cu == nil {
+			return "", "(no custodian)"
+		}
+		return cu.ID, cu.Name
+	case ByJurisdiction:
+		if cu == nil || cu.Jurisdiction == "" {
+			return "", "(unknown)"
+		}
+		return cu.Jurisdiction, cu.Jurisdiction
+	case ByCurrency:
+		if l.Exposure == "" {
+			return "", "(unknown)"
+		}
+		return l.Exposure, l.Exposure
+	}
+	return "", ""
+}
