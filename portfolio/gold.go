@@ -31,6 +31,17 @@ var (
 		Kilogram:  decimal.NewFromInt(1000),
 		Tael:      decimal.RequireFromString("37.429"),
 	}
+	// ouncesPer is troy ounces per unit, to 24 places, so conversion is
+	// one multiplication.
+	ouncesPer = func() map[WeightUnit]decimal.Decimal {
+		m := map[WeightUnit]decimal.Decimal{}
+		for u, g := range gramsPer {
+			m[u] = g.DivRound(gramsPerTroyOunce, 24)
+		}
+		m[TroyOunce] = decimal.NewFromInt(1)
+		return m
+	}()
+	daysPerYear = decimal.NewFromInt(365)
 )
 
 // ParseWeightUnit reads a weight unit name.
@@ -48,17 +59,17 @@ func ParseWeightUnit(s string) (WeightUnit, error) {
 	return "", fmt.Errorf("unknown weight unit %q: want oz, g, kg or tael", s)
 }
 
-// ToTroyOunces converts an amount in unit u to troy ounces, exactly for oz, g
-// and kg up to 16 significant digits.
+// ToTroyOunces converts an amount in unit u to troy ounces (1 oz =
+// 31.1034768 g), exact to 24 decimal places.
 func ToTroyOunces(amount decimal.Decimal, u WeightUnit) decimal.Decimal {
-	g, ok := gramsPer[u]
+	f, ok := ouncesPer[u]
 	if !ok {
 		return decimal.Zero
 	}
 	if u == TroyOunce {
 		return amount
 	}
-	return amount.Mul(g).DivRound(gramsPerTroyOunce, 16)
+	return amount.Mul(f)
 }
 
 // FineOunces is the fine gold a holding represents, in troy ounces: pieces x
@@ -88,11 +99,11 @@ func (h *Holding) OzPerShareAt(t time.Time) decimal.Decimal {
 		return h.OzPerShare
 	}
 	days := decimal.NewFromInt(int64(t.Sub(h.OzPerShareDate) / (24 * time.Hour)))
-	decay := decimal.NewFromInt(1).Sub(h.ExpenseRatio.Mul(days).DivRound(decimal.NewFromInt(365), 16))
+	decay := decimal.NewFromInt(1).Sub(h.ExpenseRatio.Mul(days).DivRound(daysPerYear, 24))
 	if decay.IsNegative() {
 		return decimal.Zero
 	}
-	return h.OzPerShare.Mul(decay).Round(10)
+	return h.OzPerShare.Mul(decay)
 }
 
 // TotalGoldOunces sums fine gold across physical and ETF holdings.

@@ -51,6 +51,8 @@ func (e *FieldError) Where() string {
 		return fmt.Sprintf("holding #%d lot #%d", e.Parent+1, e.Index+1)
 	case e.ID != "":
 		return fmt.Sprintf("%s %q", e.Section, e.ID)
+	case e.Index < 0:
+		return e.Section
 	}
 	return fmt.Sprintf("%s #%d", e.Section, e.Index+1)
 }

@@ -183,8 +183,9 @@ func Valuate(p *Portfolio, unit Unit, now time.Time) *Valuation {
 	}
 	v.Total = total
 	if total.Sign() > 0 {
+		inv := decimal.NewFromInt(1).DivRound(total, 24)
 		for i := range v.Lines {
-			v.Lines[i].Weight = v.Lines[i].Value.DivRound(total, 12)
+			v.Lines[i].Weight = v.Lines[i].Value.Mul(inv)
 		}
 	}
 	return v
