@@ -1,6 +1,7 @@
 package portfolio
 
 import (
+	"math/big"
 	"sort"
 	"time"
 
@@ -149,7 +150,7 @@ func Valuate(p *Portfolio, unit Unit, now time.Time) *Valuation {
 	scale := unit.Scale()
 	staleAfter := p.StaleAfter()
 	v := &Valuation{Unit: unit, AsOf: now, Lines: make([]Line, len(p.Holdings)), Portfolio: p}
-	total := decimal.Zero
+	total := new(big.Int) // sum of rounded line values, at exponent -scale
 	for i := range p.Holdings {
 		h := &p.Holdings[i]
 		node, amount := h.Native(now)
@@ -168,7 +169,9 @@ func Valuate(p *Portfolio, unit Unit, now time.Time) *Valuation {
 			l.Unpriced = true
 			v.Unpriced++
 		} else {
-			l.Value = val.Round(scale)
+			var coef *big.Int
+			l.Value, coef = roundCoefficient(val, scale)
+			total.Add(total, coef)
 			l.PriceTime = c.Oldest(node)
 			if !l.PriceTime.IsZero() {
 				l.Age = now.Sub(l.PriceTime)
@@ -178,12 +181,11 @@ func Valuate(p *Portfolio, unit Unit, now time.Time) *Valuation {
 				}
 			}
 		}
-		total = total.Add(l.Value)
 		v.Lines[i] = l
 	}
-	v.Total = total
+	v.Total = decimal.NewFromBigInt(total, -scale)
 	if total.Sign() > 0 {
-		inv := decimal.NewFromInt(1).DivRound(total, 24)
+		inv := decimal.NewFromInt(1).DivRound(v.Total, 24)
 		for i := range v.Lines {
 			v.Lines[i].Weight = v.Lines[i].Value.Mul(inv)
 		}

@@ -1,0 +1,35 @@
+package portfolio
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/shopspring/decimal"
+)
+
+func TestRoundHalfUpMatchesDecimalRound(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := 0; i < 20000; i++ {
+		x := decimal.New(rng.Int64N(1<<62)-(1<<61), -rng.Int32N(30))
+		if i%7 == 0 {
+			x = decimal.New(int64(rng.IntN(2000)-1000)*5, -3) // exact halves
+		}
+		scale := rng.Int32N(10)
+		if got, want := roundHalfUp(x, scale), x.Round(scale); !got.Equal(want) {
+			t.Fatalf("roundHalfUp(%s, %d) = %s, want %s", x, scale, got, want)
+		}
+	}
+}
+
+func FuzzRoundHalfUp(f *testing.F) {
+	f.Add(int64(12345), int32(-3), int32(2))
+	f.Fuzz(func(t *testing.T, v int64, exp, scale int32) {
+		if exp < -60 || exp > 10 || scale < 0 || scale > 20 {
+			return
+		}
+		x := decimal.New(v, exp)
+		if got, want := roundHalfUp(x, scale), x.Round(scale); !got.Equal(want) {
+			t.Fatalf("roundHalfUp(%s, %d) = %s, want %s", x, scale, got, want)
+		}
+	})
+}
