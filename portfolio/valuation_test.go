@@ -22,8 +22,8 @@ func small() *Portfolio {
 			{ID: "safe", Name: "Safe", Kind: CustodyHomeSafe, Jurisdiction: "DE"},
 		},
 		Holdings: []Holding{
-			{ID: "btc", Kind: KindBTC, Custodian: "hw", Sats: 50_000_000},                                                                          // 0.5 BTC
-			{ID: "eur", Kind: KindCash, Custodian: "bank", Currency: "EUR", Amount: d("1000")},                                                     // 1000 EUR
+			{ID: "btc", Kind: KindBTC, Custodian: "hw", Sats: 50_000_000},                                                                       // 0.5 BTC
+			{ID: "eur", Kind: KindCash, Custodian: "bank", Currency: "EUR", Amount: d("1000")},                                                  // 1000 EUR
 			{ID: "bar", Kind: KindGold, Custodian: "safe", Weight: d("100"), WeightUnit: Gram, Fineness: d("0.9999"), Pieces: 1, Form: FormBar}, // 100 g
 		},
 		Prices: []Price{

@@ -208,4 +208,3 @@ func (b *Book) EnsureWritable() error {
 	}
 	return nil
 }
-
