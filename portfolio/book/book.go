@@ -21,7 +21,7 @@ const FileName = "portfolio.toml"
 
 // PassphraseEnv is the environment variable scripts can set to the
 // passphrase of an encrypted portfolio.
-const PassphraseEnv = "HARDFOLIO_PASSPHRASE"
+const PassphraseEnv = store.PassphraseEnv
 
 // ErrDemo is returned when a command tries to write the demo portfolio.
 var ErrDemo = errors.New("the demo portfolio is read-only: it is embedded in the program; run without --demo to use your own portfolio")
