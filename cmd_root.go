@@ -1,6 +1,9 @@
 package main
 
 import (
+	"errors"
+	"fmt"
+	"io/fs"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -16,11 +19,18 @@ type globals struct {
 	now     func() time.Time
 }
 
-func newRootCmd() *cobra.Command {
-	g := &globals{now: time.Now}
+func newRootCmd() *cobra.Command { return newRootCmdAt(time.Now) }
+
+// newRootCmdAt builds the command tree with the clock now, which every
+// valuation and price age is measured against.
+func newRootCmdAt(now func() time.Time) *cobra.Command {
+	g := &globals{now: now}
 	root := &cobra.Command{
-		Use:           "hardfolio",
-		Short:         "Track savings in bitcoin, gold and cash under your own custody",
+		Use:   "hardfolio",
+		Short: "Track savings in bitcoin, gold and cash under your own custody",
+		Long: `hardfolio tracks savings held in bitcoin, gold and cash under your own
+custody. Without a command it opens the terminal interface; the commands
+below script the same portfolio file.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,
@@ -36,10 +46,17 @@ func newRootCmd() *cobra.Command {
 			Short: "Print the version",
 			Args:  cobra.NoArgs,
 			Run: func(cmd *cobra.Command, _ []string) {
-				cmd.Println("hardfolio", version)
+				fmt.Fprintln(cmd.OutOrStdout(), "hardfolio", version)
 			},
 		},
 		newDemoCmd(g),
+		newHoldingsCmd(g),
+		newCustodiansCmd(g),
+		newPricesCmd(g),
+		newReportCmd(g),
+		newEditCmd(g),
+		newEncryptCmd(g),
+		newDecryptCmd(g),
 	)
 	return root
 }
@@ -51,4 +68,51 @@ func (g *globals) openBook() (*book.Book, error) {
 		return book.OpenDemo(g.now()), nil
 	}
 	return book.Open(g.dataDir, book.Options{Passphrase: askPassphrase})
+}
+
+// open is openBook for a command: on first run, when the file has just
+// been created, a note saying where goes to the command's error stream.
+func (g *globals) open(cmd *cobra.Command) (*book.Book, error) {
+	b, err := g.openBook()
+	if err != nil {
+		return nil, err
+	}
+	if b.Created() {
+		fmt.Fprintf(cmd.ErrOrStderr(), "hardfolio: created a new portfolio at %s\n", b.Path())
+	}
+	return b, nil
+}
+
+// dir is the data directory the global flags select.
+func (g *globals) dir() string {
+	if g.dataDir != "" {
+		return g.dataDir
+	}
+	return book.DefaultDir()
+}
+
+// openWritable opens the portfolio for a command that changes it. It
+// refuses the demo with book.ErrDemo before touching anything, and a file
+// another process holds with the reason, so that no work is done that
+// could not be saved.
+func (g *globals) openWritable(cmd *cobra.Command) (*book.Book, error) {
+	if g.demo {
+		return nil, book.ErrDemo
+	}
+	b, err := g.open(cmd)
+	if err != nil {
+		return nil, err
+	}
+	if err := b.EnsureWritable(); err != nil {
+		b.Close()
+		return nil, fmt.Errorf("cannot change the portfolio: %w", err)
+	}
+	return b, nil
+}
+
+// isFileError reports whether err is about reading or writing a file (as
+// opposed to the file's content).
+func isFileError(err error) bool {
+	var pe *fs.PathError
+	return errors.As(err, &pe)
 }

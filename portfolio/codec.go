@@ -122,7 +122,7 @@ type fileHolding struct {
 	Weight         *dec      `toml:"weight,omitempty"`
 	WeightUnit     string    `toml:"weight_unit,omitempty"`
 	Fineness       *dec      `toml:"fineness,omitempty"`
-	Pieces         int64     `toml:"pieces,omitempty"`
+	Pieces         int64     `toml:"pieces,omitzero"`
 	Form           string    `toml:"form,omitempty"`
 	Serial         string    `toml:"serial,omitempty"`
 	Ticker         string    `toml:"ticker,omitempty"`

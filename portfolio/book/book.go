@@ -47,6 +47,11 @@ type Options struct {
 	Unit portfolio.Unit
 	// Backups is how many old versions the store keeps (0: its default).
 	Backups int
+	// ScryptWorkFactor is the cost of the passphrase key derivation for
+	// an encrypted file; 0 means 16 (64 MiB, well under a second here),
+	// rather than age's 18, because every encrypted load and save pays it,
+	// in the CLI too. Tests lower it.
+	ScryptWorkFactor int
 }
 
 // Open opens the portfolio in dir (DefaultDir when empty). A missing file
@@ -63,9 +68,11 @@ func Open(dir string, opts Options) (*Book, error) {
 		pass = store.PassphraseFromEnv(PassphraseEnv)
 	}
 	path := filepath.Join(dir, FileName)
-	// scrypt work factor 16 (64 MiB, well under a second here) rather than
-	// age's 18: every encrypted load and save pays it, in the CLI too.
-	st, err := store.Open(path, store.Options{Passphrase: pass, Backups: opts.Backups, ScryptWorkFactor: 16})
+	work := opts.ScryptWorkFactor
+	if work == 0 {
+		work = 16
+	}
+	st, err := store.Open(path, store.Options{Passphrase: pass, Backups: opts.Backups, ScryptWorkFactor: work})
 	if err != nil {
 		return nil, err
 	}
@@ -91,7 +98,7 @@ func Open(dir string, opts Options) (*Book, error) {
 		st.Close()
 		return nil, err
 	}
-	p, err := portfolio.Decode(path, data)
+	p, err := portfolio.Decode(st.Path(), data)
 	if err != nil {
 		st.Close()
 		return nil, err
