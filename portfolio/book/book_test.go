@@ -160,4 +160,3 @@ func TestDemoNeverWrites(t *testing.T) {
 		t.Errorf("SaveSource on demo: %v", err)
 	}
 }
-
