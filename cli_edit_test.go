@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hardfolio/hardfolio/portfolio"
+	"codeberg.org/hardfolio/hardfolio/portfolio"
 )
 
 func TestStripErrorComments(t *testing.T) {

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hardfolio/hardfolio/portfolio"
+	"codeberg.org/hardfolio/hardfolio/portfolio"
 )
 
 // runCLI runs hardfolio in this process with the clock at testNow and

@@ -5,7 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/hardfolio/hardfolio/portfolio/book"
+	"codeberg.org/hardfolio/hardfolio/portfolio/book"
 )
 
 // newEncryptCmd is "hardfolio encrypt": encryption at rest through the

@@ -8,8 +8,8 @@ import (
 	"github.com/shopspring/decimal"
 	"github.com/spf13/cobra"
 
-	"github.com/hardfolio/hardfolio/portfolio"
-	"github.com/hardfolio/hardfolio/portfolio/book"
+	"codeberg.org/hardfolio/hardfolio/portfolio"
+	"codeberg.org/hardfolio/hardfolio/portfolio/book"
 )
 
 // newCustodiansCmd is "hardfolio custodians": a fresh portfolio has none,

@@ -14,9 +14,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/hardfolio/hardfolio/portfolio"
-	"github.com/hardfolio/hardfolio/portfolio/book"
-	"github.com/hardfolio/hardfolio/portfolio/store"
+	"codeberg.org/hardfolio/hardfolio/portfolio"
+	"codeberg.org/hardfolio/hardfolio/portfolio/book"
+	"codeberg.org/hardfolio/hardfolio/portfolio/store"
 )
 
 // newEditCmd is "hardfolio edit": the portfolio file in the user's

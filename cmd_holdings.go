@@ -11,8 +11,8 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/hardfolio/hardfolio/portfolio"
-	"github.com/hardfolio/hardfolio/portfolio/book"
+	"codeberg.org/hardfolio/hardfolio/portfolio"
+	"codeberg.org/hardfolio/hardfolio/portfolio/book"
 )
 
 // newHoldingsCmd is "hardfolio holdings": list, add, edit and remove

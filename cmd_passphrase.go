@@ -7,7 +7,7 @@ import (
 
 	"golang.org/x/term"
 
-	"github.com/hardfolio/hardfolio/portfolio/book"
+	"codeberg.org/hardfolio/hardfolio/portfolio/book"
 )
 
 // NewPassphraseEnv is the environment variable scripts can set to the new

@@ -11,8 +11,8 @@ import (
 	"github.com/shopspring/decimal"
 	"github.com/spf13/cobra"
 
-	"github.com/hardfolio/hardfolio/portfolio"
-	"github.com/hardfolio/hardfolio/portfolio/book"
+	"codeberg.org/hardfolio/hardfolio/portfolio"
+	"codeberg.org/hardfolio/hardfolio/portfolio/book"
 )
 
 // newPricesCmd is "hardfolio prices": the price book of asset prices and

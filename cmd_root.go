@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/hardfolio/hardfolio/portfolio/book"
+	"codeberg.org/hardfolio/hardfolio/portfolio/book"
 )
 
 // globals holds the global flags and the injected dependencies every
@@ -40,6 +40,7 @@ below script the same portfolio file.`,
 	}
 	root.PersistentFlags().StringVar(&g.dataDir, "data-dir", "", "directory of the portfolio file (default: "+book.DefaultDir()+")")
 	root.PersistentFlags().BoolVar(&g.demo, "demo", false, "use the embedded demo portfolio, read-only")
+	addTUIFlags(root.Flags())
 	root.AddCommand(
 		&cobra.Command{
 			Use:   "version",

@@ -5,6 +5,10 @@ package main
 import (
 	"fmt"
 	"os"
+
+	// Settles the terminal background before bubbletea's init can ask the
+	// terminal (and stall on one that never answers); see its doc.
+	_ "codeberg.org/hardfolio/hardfolio/tui/termbg"
 )
 
 // version is stamped at build time with -ldflags "-X main.version=...".

@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
-	"github.com/BurntSushi/toml"
+	"github.com/pelletier/go-toml/v2"
+	"github.com/pelletier/go-toml/v2/unstable"
 	"github.com/shopspring/decimal"
 )
 
@@ -17,83 +17,74 @@ import (
 // stay exact ("0.9999"); whole numbers may be written bare. Dates are TOML
 // local dates (2024-03-01), times TOML offset date-times.
 
-// dec is a decimal field in the file.
+// dec is a decimal field in the file. It is read from the literal's text,
+// so a bare 0.9999 is as exact as a quoted "0.9999"; it is written quoted.
 type dec struct{ decimal.Decimal }
 
-func (d *dec) UnmarshalTOML(v any) error {
-	switch x := v.(type) {
-	case string:
-		s := strings.ReplaceAll(strings.TrimSpace(x), "_", "")
-		parsed, err := decimal.NewFromString(s)
+func (d *dec) UnmarshalTOML(n *unstable.Node) (err error) {
+	defer func() {
 		if err != nil {
-			return fmt.Errorf("%q is not a decimal number", x)
+			err = &valueError{offset: int(n.Raw.Offset), err: err}
 		}
-		d.Decimal = parsed
-	case int64:
-		d.Decimal = decimal.NewFromInt(x)
-	case float64:
-		return fmt.Errorf("write %v as a quoted string (\"%v\") so it stays exact", x, x)
+	}()
+	text := string(n.Data)
+	switch n.Kind {
+	case unstable.String:
+		text = strings.TrimSpace(text)
+	case unstable.Integer, unstable.Float:
+		text = strings.ReplaceAll(text, "_", "")
+		if strings.HasPrefix(text, "0x") || strings.HasPrefix(text, "0o") || strings.HasPrefix(text, "0b") {
+			return fmt.Errorf("%s: write decimals in base 10", text)
+		}
 	default:
-		return fmt.Errorf("want a decimal number as a quoted string, got %T", v)
+		return fmt.Errorf("want a decimal number such as \"0.9999\", got a %s", n.Kind)
 	}
+	parsed, err := decimal.NewFromString(text)
+	if err != nil {
+		return fmt.Errorf("%q is not a decimal number", text)
+	}
+	d.Decimal = parsed
 	return nil
 }
 
-func (d dec) MarshalTOML() ([]byte, error) { return []byte(strconv.Quote(d.String())), nil }
+func (d dec) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
 
-// day is a calendar date in the file.
-type day struct{ time.Time }
-
-func (d *day) UnmarshalTOML(v any) error {
-	switch x := v.(type) {
-	case time.Time:
-		d.Time = time.Date(x.Year(), x.Month(), x.Day(), 0, 0, 0, 0, time.UTC)
-	case string:
-		t, err := time.Parse(time.DateOnly, x)
-		if err != nil {
-			return fmt.Errorf("%q is not a date (YYYY-MM-DD)", x)
-		}
-		d.Time = t
-	default:
-		return fmt.Errorf("want a date (YYYY-MM-DD), got %T", v)
-	}
-	return nil
+// valueError is a bad value at a byte offset of the file.
+type valueError struct {
+	offset int
+	err    error
 }
 
-func (d day) MarshalTOML() ([]byte, error) { return []byte(d.Format(time.DateOnly)), nil }
+func (e *valueError) Error() string { return e.err.Error() }
 
 // dur is a Go duration in the file ("168h").
 type dur struct{ time.Duration }
 
-func (d *dur) UnmarshalTOML(v any) error {
-	s, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("want a duration such as \"168h\", got %T", v)
-	}
-	x, err := time.ParseDuration(s)
+func (d *dur) UnmarshalText(b []byte) error {
+	x, err := time.ParseDuration(string(b))
 	if err != nil {
-		return fmt.Errorf("%q is not a duration such as \"168h\"", s)
+		return fmt.Errorf("%q is not a duration such as \"168h\"", b)
 	}
 	d.Duration = x
 	return nil
 }
 
-func (d dur) MarshalTOML() ([]byte, error) {
+func (d dur) MarshalText() ([]byte, error) {
 	s := d.String()
 	if d.Duration%time.Hour == 0 {
 		s = fmt.Sprintf("%dh", d.Duration/time.Hour)
 	}
-	return []byte(strconv.Quote(s)), nil
+	return []byte(s), nil
 }
 
 type fileDoc struct {
 	Schema     int             `toml:"schema"`
 	Name       string          `toml:"name,omitempty"`
 	Settings   fileSettings    `toml:"settings"`
-	Custodians []fileCustodian `toml:"custodian"`
-	Holdings   []fileHolding   `toml:"holding"`
-	Prices     []filePrice     `toml:"price"`
-	FX         []fileFX        `toml:"fx"`
+	Custodians []fileCustodian `toml:"custodian,omitempty"`
+	Holdings   []fileHolding   `toml:"holding,omitempty"`
+	Prices     []filePrice     `toml:"price,omitempty"`
+	FX         []fileFX        `toml:"fx,omitempty"`
 }
 
 type fileSettings struct {
@@ -113,54 +104,54 @@ type fileCustodian struct {
 }
 
 type fileHolding struct {
-	ID             string    `toml:"id"`
-	Kind           string    `toml:"kind"`
-	Name           string    `toml:"name,omitempty"`
-	Custodian      string    `toml:"custodian"`
-	Sats           *int64    `toml:"sats,omitempty"`
-	Wallet         string    `toml:"wallet,omitempty"`
-	Weight         *dec      `toml:"weight,omitempty"`
-	WeightUnit     string    `toml:"weight_unit,omitempty"`
-	Fineness       *dec      `toml:"fineness,omitempty"`
-	Pieces         int64     `toml:"pieces,omitzero"`
-	Form           string    `toml:"form,omitempty"`
-	Serial         string    `toml:"serial,omitempty"`
-	Ticker         string    `toml:"ticker,omitempty"`
-	Shares         *dec      `toml:"shares,omitempty"`
-	OzPerShare     *dec      `toml:"oz_per_share,omitempty"`
-	OzPerShareDate *day      `toml:"oz_per_share_date,omitempty"`
-	ExpenseRatio   *dec      `toml:"expense_ratio,omitempty"`
-	Issuer         string    `toml:"issuer,omitempty"`
-	Symbol         string    `toml:"symbol,omitempty"`
-	Units          *dec      `toml:"units,omitempty"`
-	AssetClass     string    `toml:"asset_class,omitempty"`
-	Currency       string    `toml:"currency,omitempty"`
-	Amount         *dec      `toml:"amount,omitempty"`
-	Notes          string    `toml:"notes,omitempty"`
-	Lots           []fileLot `toml:"lot,omitempty"`
+	ID             string         `toml:"id"`
+	Kind           string         `toml:"kind"`
+	Name           string         `toml:"name,omitempty"`
+	Custodian      string         `toml:"custodian,omitempty"`
+	Sats           *int64         `toml:"sats,omitempty"`
+	Wallet         string         `toml:"wallet,omitempty"`
+	Weight         *dec           `toml:"weight,omitempty"`
+	WeightUnit     string         `toml:"weight_unit,omitempty"`
+	Fineness       *dec           `toml:"fineness,omitempty"`
+	Pieces         int64          `toml:"pieces,omitempty"`
+	Form           string         `toml:"form,omitempty"`
+	Serial         string         `toml:"serial,omitempty"`
+	Ticker         string         `toml:"ticker,omitempty"`
+	Shares         *dec           `toml:"shares,omitempty"`
+	OzPerShare     *dec           `toml:"oz_per_share,omitempty"`
+	OzPerShareDate toml.LocalDate `toml:"oz_per_share_date,omitempty"`
+	ExpenseRatio   *dec           `toml:"expense_ratio,omitempty"`
+	Issuer         string         `toml:"issuer,omitempty"`
+	Symbol         string         `toml:"symbol,omitempty"`
+	Units          *dec           `toml:"units,omitempty"`
+	AssetClass     string         `toml:"asset_class,omitempty"`
+	Currency       string         `toml:"currency,omitempty"`
+	Amount         *dec           `toml:"amount,omitempty"`
+	Notes          string         `toml:"notes,omitempty"`
+	Lots           []fileLot      `toml:"lot,omitempty"`
 }
 
 type fileLot struct {
-	Date         *day   `toml:"date"`
-	Quantity     *dec   `toml:"quantity"`
-	Cost         *dec   `toml:"cost"`
-	CostCurrency string `toml:"cost_currency"`
+	Date         toml.LocalDate `toml:"date"`
+	Quantity     *dec           `toml:"quantity"`
+	Cost         *dec           `toml:"cost"`
+	CostCurrency string         `toml:"cost_currency"`
 }
 
 type filePrice struct {
-	Asset    string     `toml:"asset"`
-	Value    *dec       `toml:"value"`
-	Currency string     `toml:"currency"`
-	Time     *time.Time `toml:"time"`
-	Source   string     `toml:"source,omitempty"`
+	Asset    string    `toml:"asset"`
+	Value    *dec      `toml:"value"`
+	Currency string    `toml:"currency"`
+	Time     time.Time `toml:"time"`
+	Source   string    `toml:"source,omitempty"`
 }
 
 type fileFX struct {
-	Base   string     `toml:"base"`
-	Quote  string     `toml:"quote"`
-	Rate   *dec       `toml:"rate"`
-	Time   *time.Time `toml:"time"`
-	Source string     `toml:"source,omitempty"`
+	Base   string    `toml:"base"`
+	Quote  string    `toml:"quote"`
+	Rate   *dec      `toml:"rate"`
+	Time   time.Time `toml:"time"`
+	Source string    `toml:"source,omitempty"`
 }
 
 func decOf(d *dec) decimal.Decimal {
@@ -177,18 +168,16 @@ func decPtr(d decimal.Decimal, keep bool) *dec {
 	return &dec{d}
 }
 
-func timeOf(t *time.Time) time.Time {
-	if t == nil {
+func dayOf(d toml.LocalDate) time.Time {
+	if d == (toml.LocalDate{}) {
 		return time.Time{}
 	}
-	return *t
+	return d.AsTime(time.UTC)
 }
 
-func dayOf(d *day) time.Time {
-	if d == nil {
-		return time.Time{}
-	}
-	return d.Time
+func localDate(t time.Time) toml.LocalDate {
+	t = t.UTC()
+	return toml.LocalDate{Year: t.Year(), Month: int(t.Month()), Day: t.Day()}
 }
 
 // migrations upgrade a decoded document from schema N to N+1. Schema 1 is
@@ -199,46 +188,27 @@ var migrations = map[int]func(doc map[string]any) error{}
 // Decode parses a portfolio file's content, migrates it to the current
 // schema, and validates it. name is the file name used in error messages;
 // every error names the file and, where it can be found, the line and field.
+//
+// The file is parsed once into the current schema's layout; only a file
+// whose schema is older is parsed generically and migrated first. The
+// line locator is built only when there is an error to place.
 func Decode(name string, data []byte) (*Portfolio, error) {
-	loc := newLocator(data)
-	var raw map[string]any
-	if _, err := toml.NewDecoder(bytes.NewReader(data)).Decode(&raw); err != nil {
-		return nil, tomlError(name, err)
-	}
-	schema, err := schemaOf(raw)
-	if err != nil {
-		return nil, &FieldError{File: name, Line: loc.find("", -1, -1, "schema"), Section: "settings", Index: -1, Key: "schema", Msg: err.Error()}
-	}
-	if schema != SchemaVersion {
-		for v := schema; v < SchemaVersion; v++ {
-			if err := migrations[v](raw); err != nil {
-				return nil, fmt.Errorf("%s: migrating from schema %d: %w", name, v, err)
-			}
-		}
-		raw["schema"] = int64(SchemaVersion)
-		var buf bytes.Buffer
-		if err := toml.NewEncoder(&buf).Encode(raw); err != nil {
-			return nil, fmt.Errorf("%s: migrating: %w", name, err)
-		}
-		data = buf.Bytes()
-		loc = newLocator(data)
-	}
 	var doc fileDoc
-	md, err := toml.NewDecoder(bytes.NewReader(data)).Decode(&doc)
-	if err != nil {
-		return nil, tomlError(name, err)
-	}
-	if und := md.Undecoded(); len(und) > 0 {
-		k := und[0]
-		section, key := "", k[len(k)-1]
-		if len(k) > 1 {
-			section = strings.Join(k[:len(k)-1], ".")
+	err := decodeDoc(data, &doc)
+	if err == nil && doc.Schema != SchemaVersion {
+		data, err = migrate(name, data)
+		if err != nil {
+			return nil, err
 		}
-		return nil, &FieldError{File: name, Line: loc.findAny(section, key), Section: strings.TrimPrefix(section, "holding."), Index: -1, Key: key,
-			Msg: "unknown field (misspelt?)"}
+		doc = fileDoc{}
+		err = decodeDoc(data, &doc)
+	}
+	if err != nil {
+		return nil, tomlError(name, data, err)
 	}
 	p := fromFile(&doc)
 	if err := p.Validate(); err != nil {
+		loc := newLocator(data)
 		es := AsErrors(err)
 		for _, e := range es {
 			e.File = name
@@ -247,6 +217,34 @@ func Decode(name string, data []byte) (*Portfolio, error) {
 		return nil, es
 	}
 	return p, nil
+}
+
+func decodeDoc(data []byte, doc *fileDoc) error {
+	return toml.NewDecoder(bytes.NewReader(data)).DisallowUnknownFields().EnableUnmarshalerInterface().Decode(doc)
+}
+
+// migrate checks the file's schema and upgrades an older one to the
+// current layout, returning the migrated content.
+func migrate(name string, data []byte) ([]byte, error) {
+	var raw map[string]any
+	if err := toml.Unmarshal(data, &raw); err != nil {
+		return nil, tomlError(name, data, err)
+	}
+	schema, err := schemaOf(raw)
+	if err != nil {
+		return nil, &FieldError{File: name, Line: newLocator(data).find("", -1, -1, "schema"), Section: "settings", Index: -1, Key: "schema", Msg: err.Error()}
+	}
+	for v := schema; v < SchemaVersion; v++ {
+		if err := migrations[v](raw); err != nil {
+			return nil, fmt.Errorf("%s: migrating from schema %d: %w", name, v, err)
+		}
+	}
+	raw["schema"] = int64(SchemaVersion)
+	var buf bytes.Buffer
+	if err := toml.NewEncoder(&buf).Encode(raw); err != nil {
+		return nil, fmt.Errorf("%s: migrating: %w", name, err)
+	}
+	return buf.Bytes(), nil
 }
 
 func schemaOf(raw map[string]any) (int, error) {
@@ -272,18 +270,71 @@ func schemaOf(raw map[string]any) (int, error) {
 	return int(n), nil
 }
 
-// tomlError turns a TOML syntax or type error into one that names the file
-// and line.
-func tomlError(name string, err error) error {
-	var pe toml.ParseError
-	if errors.As(err, &pe) {
-		msg := pe.Message
-		if pe.LastKey != "" {
-			msg = fmt.Sprintf("%s: %s", pe.LastKey, msg)
+// tomlError turns a TOML syntax, type or unknown-field error into one that
+// names the file, line and key.
+func tomlError(name string, data []byte, err error) error {
+	var ve *valueError
+	if errors.As(err, &ve) {
+		line := 0
+		if ve.offset > 0 && ve.offset <= len(data) {
+			line = 1 + bytes.Count(data[:ve.offset], []byte("\n"))
 		}
-		return fmt.Errorf("%s:%d: %s", name, pe.Position.Line, msg)
+		var de *toml.DecodeError
+		if errors.As(err, &de) {
+			if l, _ := de.Position(); l > 0 {
+				line = l
+			}
+		}
+		if line > 0 {
+			return fmt.Errorf("%s:%d: %v", name, line, ve.err)
+		}
+		return fmt.Errorf("%s: %v", name, ve.err)
+	}
+	var sm *toml.StrictMissingError
+	if errors.As(err, &sm) && len(sm.Errors) > 0 {
+		e := sm.Errors[0]
+		line, _ := e.Position()
+		return fmt.Errorf("%s:%d: %s: unknown field (misspelt?)", name, line, strings.Join(e.Key(), "."))
+	}
+	var de *toml.DecodeError
+	if errors.As(err, &de) {
+		line, _ := de.Position()
+		msg := strings.TrimPrefix(de.Error(), "toml: ")
+		key := strings.Join(de.Key(), ".")
+		if key == "" {
+			key = keyAt(data, line)
+		}
+		if strings.Contains(msg, "number") || strings.Contains(msg, "expected value") {
+			msg += " (text values need quotes: kind = \"cash\")"
+		}
+		if key != "" {
+			msg = key + ": " + msg
+		}
+		return fmt.Errorf("%s:%d: %s", name, line, msg)
 	}
 	return fmt.Errorf("%s: %w", name, err)
+}
+
+// keyAt names the key set on line n of data, with its table:
+// "holding.kind". It returns "" when the line sets no key.
+func keyAt(data []byte, n int) string {
+	lines := strings.Split(string(data), "\n")
+	if n < 1 || n > len(lines) {
+		return ""
+	}
+	m := reKey.FindStringSubmatch(lines[n-1])
+	if m == nil {
+		return ""
+	}
+	for i := n - 2; i >= 0; i-- {
+		if t := reArrayTable.FindStringSubmatch(lines[i]); t != nil {
+			return t[1] + "." + m[1]
+		}
+		if t := reTable.FindStringSubmatch(lines[i]); t != nil {
+			return t[1] + "." + m[1]
+		}
+	}
+	return m[1]
 }
 
 func fromFile(doc *fileDoc) *Portfolio {
@@ -303,6 +354,8 @@ func fromFile(doc *fileDoc) *Portfolio {
 			InsuranceCap: decOf(c.InsuranceCap), InsuranceCurrency: c.InsuranceCurrency, Notes: c.Notes,
 		})
 	}
+	p.Holdings = make([]Holding, 0, len(doc.Holdings))
+	p.Prices = make([]Price, 0, len(doc.Prices))
 	for _, f := range doc.Holdings {
 		h := Holding{
 			ID: f.ID, Kind: Kind(f.Kind), Name: f.Name, Custodian: f.Custodian, Wallet: f.Wallet,
@@ -328,10 +381,10 @@ func fromFile(doc *fileDoc) *Portfolio {
 		p.Holdings = append(p.Holdings, h)
 	}
 	for _, f := range doc.Prices {
-		p.Prices = append(p.Prices, Price{Asset: f.Asset, Value: decOf(f.Value), Currency: f.Currency, Time: timeOf(f.Time), Source: f.Source})
+		p.Prices = append(p.Prices, Price{Asset: f.Asset, Value: decOf(f.Value), Currency: f.Currency, Time: f.Time, Source: f.Source})
 	}
 	for _, f := range doc.FX {
-		p.FX = append(p.FX, FXRate{Base: f.Base, Quote: f.Quote, Rate: decOf(f.Rate), Time: timeOf(f.Time), Source: f.Source})
+		p.FX = append(p.FX, FXRate{Base: f.Base, Quote: f.Quote, Rate: decOf(f.Rate), Time: f.Time, Source: f.Source})
 	}
 	return p
 }
@@ -361,7 +414,7 @@ func toFile(p *Portfolio) *fileDoc {
 		case KindETF:
 			f.Ticker, f.Shares, f.OzPerShare = h.Ticker, &dec{h.Units}, &dec{h.OzPerShare}
 			if !h.OzPerShareDate.IsZero() {
-				f.OzPerShareDate = &day{h.OzPerShareDate}
+				f.OzPerShareDate = localDate(h.OzPerShareDate)
 			}
 			f.ExpenseRatio, f.Issuer = &dec{h.ExpenseRatio}, h.Issuer
 		case KindCash:
@@ -370,23 +423,23 @@ func toFile(p *Portfolio) *fileDoc {
 			f.Symbol, f.Units, f.AssetClass = h.Ticker, &dec{h.Units}, h.AssetClass
 		}
 		for _, l := range h.Lots {
-			f.Lots = append(f.Lots, fileLot{Date: &day{l.Date}, Quantity: &dec{l.Quantity}, Cost: &dec{l.Cost}, CostCurrency: l.CostCurrency})
+			f.Lots = append(f.Lots, fileLot{Date: localDate(l.Date), Quantity: &dec{l.Quantity}, Cost: &dec{l.Cost}, CostCurrency: l.CostCurrency})
 		}
 		doc.Holdings = append(doc.Holdings, f)
 	}
 	for _, pr := range p.Prices {
 		t := pr.Time.UTC()
-		doc.Prices = append(doc.Prices, filePrice{Asset: pr.Asset, Value: &dec{pr.Value}, Currency: pr.Currency, Time: &t, Source: pr.Source})
+		doc.Prices = append(doc.Prices, filePrice{Asset: pr.Asset, Value: &dec{pr.Value}, Currency: pr.Currency, Time: t, Source: pr.Source})
 	}
 	for _, fx := range p.FX {
 		t := fx.Time.UTC()
-		doc.FX = append(doc.FX, fileFX{Base: fx.Base, Quote: fx.Quote, Rate: &dec{fx.Rate}, Time: &t, Source: fx.Source})
+		doc.FX = append(doc.FX, fileFX{Base: fx.Base, Quote: fx.Quote, Rate: &dec{fx.Rate}, Time: t, Source: fx.Source})
 	}
 	return doc
 }
 
 const fileHeader = `# hardfolio portfolio. Edit with "hardfolio edit" so it is checked before it is saved.
-# Decimals are quoted strings ("0.9999") so they stay exact; dates are YYYY-MM-DD.
+# Decimals are written as strings ('0.9999') and read exactly; dates are YYYY-MM-DD.
 
 `
 
@@ -398,8 +451,7 @@ func Encode(p *Portfolio) ([]byte, error) {
 	}
 	var buf bytes.Buffer
 	buf.WriteString(fileHeader)
-	enc := toml.NewEncoder(&buf)
-	enc.Indent = ""
+	enc := toml.NewEncoder(&buf).SetIndentTables(false)
 	if err := enc.Encode(toFile(p)); err != nil {
 		return nil, fmt.Errorf("encoding portfolio: %w", err)
 	}
@@ -471,13 +523,6 @@ func (l *locator) find(section string, index, parent int, key string) int {
 		return ln
 	}
 	return l.lines[locKey{section, index, parent, ""}]
-}
-
-func (l *locator) findAny(section, key string) int {
-	if section == "holding.lot" {
-		section = "lot"
-	}
-	return l.first[section+"."+key]
 }
 
 // lineOf maps a validation error to its line: the field's own line, or the

@@ -27,10 +27,25 @@ func TestEncodeDecodeRoundTrip(t *testing.T) {
 	if !vp.Total.Equal(vq.Total) {
 		t.Errorf("valuation changed across a round trip: %s vs %s", vp.Total, vq.Total)
 	}
-	for _, want := range []string{`fineness = "0.9167"`, "sats = 125000000", "oz_per_share_date = 2026-10-01", `stale_after = "168h"`} {
+	for _, want := range []string{`fineness = '0.9167'`, "sats = 125000000", "oz_per_share_date = 2026-10-01", `stale_after = '168h'`} {
 		if !bytes.Contains(data, []byte(want)) {
 			t.Errorf("encoded file lacks %q", want)
 		}
+	}
+}
+
+func TestBareDecimalsAreExact(t *testing.T) {
+	src := strings.Replace(base, `fineness = "0.9999"`, `fineness = 0.99990000000000000001`, 1)
+	src = strings.Replace(src, `amount = "100.50"`, `amount = 1_000`, 1)
+	p, err := Decode("p.toml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p.Holdings[1].Fineness.String(); got != "0.99990000000000000001" {
+		t.Errorf("fineness %s: a bare decimal lost digits", got)
+	}
+	if got := p.Holdings[0].Amount.String(); got != "1000" {
+		t.Errorf("amount %s", got)
 	}
 }
 
@@ -113,11 +128,11 @@ func TestBadInputNamesFileLineField(t *testing.T) {
 		{"duplicate id", `id = "coins"`, `id = "eur"`, `p.toml:20: holding "eur": id: duplicate ID`, 20},
 		{"price without time", "time = 2026-11-20T16:00:00Z\n\n[[fx]]", "\n[[fx]]", `p.toml:35: price #1: time: is required`, 35},
 		{"bad fineness", `fineness = "0.9999"`, `fineness = "1.2"`, `p.toml:25: holding "coins": fineness: must be above 0 and at most 1`, 25},
-		{"float decimal", `fineness = "0.9999"`, `fineness = 0.9999`, `p.toml:25: holding.fineness: write 0.9999 as a quoted string`, 25},
+		{"not a decimal", `fineness = "0.9999"`, `fineness = "0,9999"`, `p.toml:25`, 25},
 		{"bad lot", `quantity = "3"`, `quantity = "0"`, `p.toml:31: holding #2 lot #1: quantity: must be greater than zero`, 31},
 		{"unknown custodian", "custodian = \"bank\"\nweight", "custodian = \"vault\"\nweight", `p.toml:22: holding "coins": custodian: no custodian with ID "vault"`, 22},
 		{"syntax", `name = "Bank"`, `name = "Bank`, `p.toml:8:`, 8},
-		{"unknown field", `pieces = 3`, `peices = 3`, `p.toml:26: holding: peices: unknown field`, 26},
+		{"unknown field", `pieces = 3`, `peices = 3`, `p.toml:26: holding.peices: unknown field`, 26},
 		{"bad country", `jurisdiction = "DE"`, `jurisdiction = "XY"`, `p.toml:10: custodian "bank": jurisdiction: unknown country "XY"`, 10},
 		{"newer schema", `schema = 1`, `schema = 9`, `p.toml:1: settings: schema: schema 9 is newer`, 1},
 	}
@@ -163,4 +178,18 @@ func FuzzDecode(f *testing.F) {
 			t.Fatal("unstable round trip")
 		}
 	})
+}
+
+func BenchmarkDecode1000(b *testing.B) {
+	data, err := Encode(Generate(1000, 1, testNow))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Decode("p.toml", data); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -53,3 +53,38 @@ func roundCoefficient(x decimal.Decimal, scale int32) (decimal.Decimal, *big.Int
 	}
 	return decimal.NewFromBigInt(q, -scale), q
 }
+
+// pow10i holds 10^n for n up to 18, the int64 range.
+var pow10i = func() [19]int64 {
+	var t [19]int64
+	t[0] = 1
+	for i := 1; i < len(t); i++ {
+		t[i] = t[i-1] * 10
+	}
+	return t
+}()
+
+// PerMille returns w × 1000 rounded half away from zero: a share of 0.1234
+// is 123 per mille. It avoids decimal's rescaling when w's coefficient fits
+// in an int64, as the shares Valuate and Allocation produce do, because
+// views format thousands of shares.
+func PerMille(w decimal.Decimal) int64 {
+	e := w.Exponent() + 3 // w × 1000 = c × 10^e
+	if e <= 0 && e > -19 && w.NumDigits() <= 18 {
+		c := w.CoefficientInt64()
+		p := pow10i[-e]
+		q, r := c/p, c%p
+		if r < 0 {
+			r = -r
+		}
+		if 2*r >= p {
+			if c < 0 {
+				q--
+			} else {
+				q++
+			}
+		}
+		return q
+	}
+	return w.Shift(3).Round(0).IntPart()
+}

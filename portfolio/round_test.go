@@ -33,3 +33,16 @@ func FuzzRoundHalfUp(f *testing.F) {
 		}
 	})
 }
+
+func TestPerMille(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for i := 0; i < 20000; i++ {
+		w := decimal.New(rng.Int64N(2_000_000_000_000)-1_000_000_000_000, -rng.Int32N(16))
+		if i%5 == 0 {
+			w = decimal.New(int64(rng.IntN(20000)-10000)*5, -4) // exact halves of a per mille
+		}
+		if got, want := PerMille(w), w.Shift(3).Round(0).IntPart(); got != want {
+			t.Fatalf("PerMille(%s) = %d, want %d", w, got, want)
+		}
+	}
+}

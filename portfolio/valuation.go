@@ -122,7 +122,7 @@ func (c *Converter) Path(node string) []*Quote { return c.path[node] }
 type Line struct {
 	Index     int // index in Portfolio.Holdings
 	Value     decimal.Decimal
-	Weight    decimal.Decimal // share of the total, 0..1; zero when the total is not positive
+	Weight    decimal.Decimal // share of the total, 0..1, to 12 places; zero when the total is not positive
 	PriceTime time.Time       // oldest quote used; zero when none was needed
 	Age       time.Duration
 	Stale     bool
@@ -187,7 +187,7 @@ func Valuate(p *Portfolio, unit Unit, now time.Time) *Valuation {
 	if total.Sign() > 0 {
 		inv := decimal.NewFromInt(1).DivRound(v.Total, 24)
 		for i := range v.Lines {
-			v.Lines[i].Weight = v.Lines[i].Value.Mul(inv)
+			v.Lines[i].Weight = roundHalfUp(v.Lines[i].Value.Mul(inv), weightScale)
 		}
 	}
 	return v
@@ -202,6 +202,10 @@ func otherExposure(c *Converter, ticker string, p *Portfolio) string {
 	}
 	return ""
 }
+
+// weightScale is the number of decimal places of shares (weights): 10^-12
+// of the total, far below any display and within an int64 coefficient.
+const weightScale = 12
 
 // Dimension is a way to group holdings for allocation.
 type Dimension int
@@ -264,10 +268,14 @@ type Slice struct {
 // Allocation groups the valuation along d, largest value first (ties by
 // key). The slices' values add up to Total exactly.
 func (v *Valuation) Allocation(d Dimension) []Slice {
+	custodians := make(map[string]*Custodian, len(v.Portfolio.Custodians))
+	for i := range v.Portfolio.Custodians {
+		custodians[v.Portfolio.Custodians[i].ID] = &v.Portfolio.Custodians[i]
+	}
 	idx := map[string]int{}
 	var out []Slice
 	for _, l := range v.Lines {
-		key, label := v.group(d, l)
+		key, label := v.group(d, l, custodians)
 		i, ok := idx[key]
 		if !ok {
 			i = len(out)
@@ -279,7 +287,7 @@ func (v *Valuation) Allocation(d Dimension) []Slice {
 	}
 	for i := range out {
 		if v.Total.Sign() > 0 {
-			out[i].Weight = out[i].Value.DivRound(v.Total, 12)
+			out[i].Weight = out[i].Value.DivRound(v.Total, weightScale)
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool {
@@ -291,9 +299,9 @@ func (v *Valuation) Allocation(d Dimension) []Slice {
 	return out
 }
 
-func (v *Valuation) group(d Dimension, l Line) (key, label string) {
+func (v *Valuation) group(d Dimension, l Line, custodians map[string]*Custodian) (key, label string) {
 	h := &v.Portfolio.Holdings[l.Index]
-	cu := v.Portfolio.Custodian(h.Custodian)
+	cu := custodians[h.Custodian]
 	switch d {
 	case ByClass:
 		c := h.Kind.Class()

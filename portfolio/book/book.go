@@ -12,8 +12,8 @@ import (
 
 	"github.com/adrg/xdg"
 
-	"github.com/hardfolio/hardfolio/portfolio"
-	"github.com/hardfolio/hardfolio/portfolio/store"
+	"codeberg.org/hardfolio/hardfolio/portfolio"
+	"codeberg.org/hardfolio/hardfolio/portfolio/store"
 )
 
 // FileName is the portfolio file's name inside the data directory.

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hardfolio/hardfolio/portfolio"
+	"codeberg.org/hardfolio/hardfolio/portfolio"
 )
 
 var now = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)

@@ -3,7 +3,7 @@ package descriptor_test
 import (
 	"fmt"
 
-	"github.com/hardfolio/hardfolio/wallet/descriptor"
+	"codeberg.org/hardfolio/hardfolio/wallet/descriptor"
 )
 
 // A hardware wallet gives its master fingerprint, the account path and the

@@ -1,0 +1,83 @@
+package tui_test
+
+import (
+	"fmt"
+	"testing"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/exp/golden"
+
+	"codeberg.org/hardfolio/hardfolio/portfolio/book"
+	"codeberg.org/hardfolio/hardfolio/tui"
+	"codeberg.org/hardfolio/hardfolio/tui/internal/tuitest"
+)
+
+var sizes = []struct{ w, h int }{{80, 24}, {160, 48}}
+
+// env is a fixed environment: a 256-colour terminal, dark background.
+func env(k string) string {
+	switch k {
+	case "TERM":
+		return "xterm-256color"
+	case "COLORTERM":
+		return "truecolor"
+	}
+	return ""
+}
+
+// newDemo opens the demo portfolio at the pinned clock and sizes the
+// interface.
+func newDemo(tb testing.TB, w, h int) *tui.Model {
+	tb.Helper()
+	m := tui.New(tui.Options{Book: book.OpenDemo(tuitest.Clock), Now: tuitest.Now, Theme: "dark", Getenv: env})
+	tuitest.Send(m, tea.WindowSizeMsg{Width: w, Height: h})
+	return m
+}
+
+// eachSize runs f at every golden size and compares the frame it leaves.
+func eachSize(t *testing.T, f func(m *tui.Model)) {
+	for _, s := range sizes {
+		t.Run(fmt.Sprintf("%dx%d", s.w, s.h), func(t *testing.T) {
+			m := newDemo(t, s.w, s.h)
+			f(m)
+			golden.RequireEqual(t, []byte(tuitest.Plain(m)))
+		})
+	}
+}
+
+func TestDashboard(t *testing.T) {
+	eachSize(t, func(m *tui.Model) {})
+}
+
+func TestHoldings(t *testing.T) {
+	eachSize(t, func(m *tui.Model) {
+		tuitest.Press(m, m.Context().Keys.Screen[1])
+	})
+}
+
+func TestAddForm(t *testing.T) {
+	eachSize(t, func(m *tui.Model) {
+		km := m.Context().Keys
+		tuitest.Press(m, km.Screen[1])
+		tuitest.Press(m, km.Add)
+	})
+}
+
+func TestHelp(t *testing.T) {
+	eachSize(t, func(m *tui.Model) {
+		tuitest.Press(m, m.Context().Keys.Help)
+	})
+}
+
+func TestPlaceholders(t *testing.T) {
+	for i, name := range []string{"Wallets", "Devices", "Analysis", "Stress", "Rebalance"} {
+		t.Run(name, func(t *testing.T) {
+			eachSize(t, func(m *tui.Model) {
+				tuitest.Press(m, m.Context().Keys.Screen[2+i])
+				if got := m.Screen(m.Active()).Title(); got != name {
+					t.Fatalf("screen %d is %q, want %q", 3+i, got, name)
+				}
+			})
+		})
+	}
+}

@@ -1,0 +1,159 @@
+// Package keys is the one keymap of the terminal interface. Screens match
+// key presses against these bindings and list them in their help, so the
+// help overlay, the short help line and the tests all follow this file:
+// rebinding a key here changes all of them.
+package keys
+
+import (
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+)
+
+// KeyMap holds every binding, grouped by where it acts.
+type KeyMap struct {
+	// Everywhere (outside text entry).
+	Quit      key.Binding
+	ForceQuit key.Binding
+	Help      key.Binding
+	NextTab   key.Binding
+	PrevTab   key.Binding
+	Screens   key.Binding    // help entry for the number keys below
+	Screen    [9]key.Binding // jump to screen 1..9
+	NextUnit  key.Binding
+	PrevUnit  key.Binding
+	PickUnit  key.Binding
+	Undo      key.Binding
+
+	// Moving around a list or a page.
+	Up       key.Binding
+	Down     key.Binding
+	PageUp   key.Binding
+	PageDown key.Binding
+	Top      key.Binding
+	Bottom   key.Binding
+
+	// Holdings.
+	Add         key.Binding
+	Edit        key.Binding
+	Delete      key.Binding
+	Sort        key.Binding
+	Reverse     key.Binding
+	Filter      key.Binding
+	ClearFilter key.Binding
+
+	// Forms and prompts.
+	NextField  key.Binding
+	PrevField  key.Binding
+	NextOption key.Binding
+	PrevOption key.Binding
+	Submit     key.Binding
+	Accept     key.Binding
+	Cancel     key.Binding
+
+	// Yes/no questions.
+	Yes key.Binding
+	No  key.Binding
+}
+
+// DefaultKeyMap returns the default bindings.
+func DefaultKeyMap() *KeyMap {
+	km := &KeyMap{
+		Quit:      key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),
+		ForceQuit: key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit at once")),
+		Help:      key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
+		NextTab:   key.NewBinding(key.WithKeys("tab", "right", "l"), key.WithHelp("tab/→", "next screen")),
+		PrevTab:   key.NewBinding(key.WithKeys("shift+tab", "left", "h"), key.WithHelp("shift+tab/←", "previous screen")),
+		Screens:   key.NewBinding(key.WithKeys("1", "2", "3", "4", "5", "6", "7", "8", "9"), key.WithHelp("1-7", "go to screen")),
+		NextUnit:  key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "next valuation unit")),
+		PrevUnit:  key.NewBinding(key.WithKeys("V"), key.WithHelp("V", "previous valuation unit")),
+		PickUnit:  key.NewBinding(key.WithKeys("$"), key.WithHelp("$", "type a unit (ISO 4217)")),
+		Undo:      key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "undo last change")),
+
+		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
+		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+		PageUp:   key.NewBinding(key.WithKeys("pgup", "ctrl+u"), key.WithHelp("pgup", "page up")),
+		PageDown: key.NewBinding(key.WithKeys("pgdown", "ctrl+d", " "), key.WithHelp("pgdn", "page down")),
+		Top:      key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("g/home", "top")),
+		Bottom:   key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("G/end", "bottom")),
+
+		Add:         key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "add")),
+		Edit:        key.NewBinding(key.WithKeys("e", "enter"), key.WithHelp("e/enter", "edit")),
+		Delete:      key.NewBinding(key.WithKeys("d", "delete"), key.WithHelp("d", "delete")),
+		Sort:        key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort")),
+		Reverse:     key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "reverse")),
+		Filter:      key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
+		ClearFilter: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
+
+		NextField:  key.NewBinding(key.WithKeys("tab", "down"), key.WithHelp("tab/↓", "next field")),
+		PrevField:  key.NewBinding(key.WithKeys("shift+tab", "up"), key.WithHelp("shift+tab/↑", "previous field")),
+		NextOption: key.NewBinding(key.WithKeys("right", " "), key.WithHelp("→/space", "next choice")),
+		PrevOption: key.NewBinding(key.WithKeys("left"), key.WithHelp("←", "previous choice")),
+		Submit:     key.NewBinding(key.WithKeys("ctrl+s"), key.WithHelp("ctrl+s", "save")),
+		Accept:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "accept")),
+		Cancel:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
+
+		Yes: key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "yes")),
+		No:  key.NewBinding(key.WithKeys("n", "esc"), key.WithHelp("n/esc", "no")),
+	}
+	for i := range km.Screen {
+		d := string(rune('1' + i))
+		km.Screen[i] = key.NewBinding(key.WithKeys(d), key.WithHelp(d, "go to screen "+d))
+	}
+	return km
+}
+
+// Global lists the bindings that work on every screen, for help.
+func (km *KeyMap) Global() []key.Binding {
+	return []key.Binding{km.NextTab, km.PrevTab, km.Screens, km.NextUnit, km.PrevUnit, km.PickUnit, km.Undo, km.Help, km.Quit}
+}
+
+// Navigation lists the movement bindings, for help.
+func (km *KeyMap) Navigation() []key.Binding {
+	return []key.Binding{km.Up, km.Down, km.PageUp, km.PageDown, km.Top, km.Bottom}
+}
+
+// Press returns the key message that the binding's first key sends, so
+// tests and scripted sessions can press a binding by name.
+func Press(b key.Binding) tea.KeyMsg {
+	ks := b.Keys()
+	if len(ks) == 0 {
+		return tea.KeyMsg{}
+	}
+	return KeyMsg(ks[0])
+}
+
+// KeyMsg returns the key message whose String is s ("a", "ctrl+s",
+// "shift+tab", "alt+x", "enter", " "...).
+func KeyMsg(s string) tea.KeyMsg {
+	alt := false
+	if rest, ok := strings.CutPrefix(s, "alt+"); ok && len(rest) > 0 {
+		alt, s = true, rest
+	}
+	if t, ok := keyTypes()[s]; ok {
+		msg := tea.KeyMsg{Type: t, Alt: alt}
+		if t == tea.KeySpace {
+			msg.Runes = []rune{' '}
+		}
+		return msg
+	}
+	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(s), Alt: alt}
+}
+
+// keyTypes maps the names bubbletea gives special keys back to their
+// types, from KeyType.String.
+func keyTypes() map[string]tea.KeyType {
+	m := make(map[string]tea.KeyType, 128)
+	for t := tea.KeyType(-200); t < 200; t++ {
+		if t == tea.KeyRunes {
+			continue
+		}
+		if name := t.String(); name != "" {
+			if _, dup := m[name]; !dup {
+				m[name] = t
+			}
+		}
+	}
+	return m
+}
