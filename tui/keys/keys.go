@@ -157,3 +157,38 @@ func keyTypes() map[string]tea.KeyType {
 	}
 	return m
 }
+
+// Section is a named group of bindings for documentation.
+type Section struct {
+	Name     string
+	Bindings []key.Binding
+}
+
+// Sections lists every binding by where it acts, for the help overlay's
+// full view and the README's key cheatsheet.
+func (km *KeyMap) Sections() []Section {
+	return []Section{
+		{"Everywhere", append(km.Global(), km.ForceQuit)},
+		{"Lists and pages", km.Navigation()},
+		{"Holdings", []key.Binding{km.Add, km.Edit, km.Delete, km.Sort, km.Reverse, km.Filter, km.ClearFilter}},
+		{"Forms", []key.Binding{km.NextField, km.PrevField, km.NextOption, km.PrevOption, km.Submit, km.Accept, km.Cancel}},
+		{"Questions", []key.Binding{km.Yes, km.No}},
+	}
+}
+
+// Cheatsheet renders the key bindings as a Markdown table per section.
+func (km *KeyMap) Cheatsheet() string {
+	var b strings.Builder
+	for _, s := range km.Sections() {
+		b.WriteString("| " + s.Name + " | |\n|---|---|\n")
+		for _, k := range s.Bindings {
+			h := k.Help()
+			if h.Key == "" {
+				continue
+			}
+			b.WriteString("| `" + h.Key + "` | " + h.Desc + " |\n")
+		}
+		b.WriteString("\n")
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
