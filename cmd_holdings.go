@@ -411,31 +411,37 @@ func newHoldingsRmCmd(g *globals) *cobra.Command {
 
 // newHoldingsListCmd is "holdings list": each holding valued in --unit.
 func newHoldingsListCmd(g *globals) *cobra.Command {
-	var asJSON bool
-	var unitFlag string
-	cmd := &cobra.Command{
+	return g.valuationCmd(&cobra.Command{
 		Use:     "list",
 		Aliases: []string{"ls"},
 		Short:   "List holdings with their value",
-		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			b, err := g.open(cmd)
-			if err != nil {
-				return err
-			}
-			defer b.Close()
-			p := b.Portfolio()
-			unit, err := unitOf(p, unitFlag)
-			if err != nil {
-				return err
-			}
-			v := portfolio.Valuate(p, unit, g.now())
-			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), holdingsJSON(v))
-			}
-			writeHoldingsText(cmd, v)
-			return nil
-		},
+	}, func(v *portfolio.Valuation) any { return holdingsJSON(v) }, writeHoldingsText)
+}
+
+// valuationCmd completes cmd as a read command that values the portfolio
+// in --unit (default: the portfolio's) and writes the result as JSON with
+// --json, or as text.
+func (g *globals) valuationCmd(cmd *cobra.Command, toJSON func(*portfolio.Valuation) any, text func(*cobra.Command, *portfolio.Valuation)) *cobra.Command {
+	var asJSON bool
+	var unitFlag string
+	cmd.Args = cobra.NoArgs
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		b, err := g.open(cmd)
+		if err != nil {
+			return err
+		}
+		defer b.Close()
+		p := b.Portfolio()
+		unit, err := unitOf(p, unitFlag)
+		if err != nil {
+			return err
+		}
+		v := portfolio.Valuate(p, unit, g.now())
+		if asJSON {
+			return writeJSON(cmd.OutOrStdout(), toJSON(v))
+		}
+		text(cmd, v)
+		return nil
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "write JSON (keys in docs/cli.md)")
 	addUnitFlag(g, cmd, &unitFlag)

@@ -13,9 +13,7 @@ import (
 // newReportCmd is "hardfolio report": the valuation of the portfolio in
 // one unit, as aligned tables or as JSON.
 func newReportCmd(g *globals) *cobra.Command {
-	var asJSON bool
-	var unitFlag string
-	cmd := &cobra.Command{
+	return g.valuationCmd(&cobra.Command{
 		Use:   "report",
 		Short: "Net worth, every holding's value and share, allocation, gold ounces and price ages",
 		Long: `Value the portfolio in one unit and report the net worth, every holding's
@@ -27,29 +25,7 @@ worth is their exact sum; the text rounds shares for display only.`,
 		Example: `  hardfolio report
   hardfolio report --unit sats
   hardfolio report --demo --json`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			b, err := g.open(cmd)
-			if err != nil {
-				return err
-			}
-			defer b.Close()
-			p := b.Portfolio()
-			unit, err := unitOf(p, unitFlag)
-			if err != nil {
-				return err
-			}
-			v := portfolio.Valuate(p, unit, g.now())
-			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), reportJSON(v))
-			}
-			writeReportText(cmd, v)
-			return nil
-		},
-	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "write JSON (keys in docs/cli.md)")
-	addUnitFlag(g, cmd, &unitFlag)
-	return cmd
+	}, func(v *portfolio.Valuation) any { return reportJSON(v) }, writeReportText)
 }
 
 // reportLineJSON is one holding's valuation in the report.
