@@ -101,12 +101,14 @@ func runUnderPTY(tb testing.TB, deadline time.Duration, env []string, bin string
 
 // TestStartupDoesNotWaitForTheTerminal runs `hardfolio demo
 // --exit-after-first-frame` under a pty that never answers a query and
-// requires it to exit within a second. bubbletea and lipgloss v1 ask the
+// requires it to exit within 2.5 s. bubbletea and lipgloss v1 ask the
 // terminal for its background colour at start-up and wait five seconds
-// for an answer that never comes; hardfolio must not.
+// for an answer that never comes; hardfolio must not. (It exits in tens of
+// milliseconds; the margin is for a machine busy with other tests. Start-up
+// time itself is measured by BenchmarkColdStart.)
 func TestStartupDoesNotWaitForTheTerminal(t *testing.T) {
 	bin := hardfolioBinary(t)
-	const deadline = time.Second
+	const deadline = 2500 * time.Millisecond
 	for _, args := range [][]string{
 		{"demo", "--exit-after-first-frame"},
 		{"demo", "--exit-after-first-frame", "--theme", "light"},
