@@ -1,0 +1,4 @@
+package chain
+
+// MerkleRoot exposes merkleRoot to the external tests.
+var MerkleRoot = merkleRoot
