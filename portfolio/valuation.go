@@ -2,6 +2,7 @@ package portfolio
 
 import (
 	"math/big"
+	"math/bits"
 	"sort"
 	"time"
 
@@ -151,6 +152,11 @@ func Valuate(p *Portfolio, unit Unit, now time.Time) *Valuation {
 	staleAfter := p.StaleAfter()
 	v := &Valuation{Unit: unit, AsOf: now, Lines: make([]Line, len(p.Holdings)), Portfolio: p}
 	total := new(big.Int) // sum of rounded line values, at exponent -scale
+	// coefs keeps each line's value at exponent -scale when it fits an
+	// int64 (smallInts tells whether all did), so shares are integer maths.
+	coefs := make([]int64, len(p.Holdings))
+	smallInts := true
+	var priceCurrency map[string]string
 	for i := range p.Holdings {
 		h := &p.Holdings[i]
 		node, amount := h.Native(now)
@@ -163,7 +169,15 @@ func Valuate(p *Portfolio, unit Unit, now time.Time) *Valuation {
 			val, ok = c.Value(node, amount)
 		}
 		if h.Kind == KindOther {
-			l.Exposure = otherExposure(c, h.Ticker, p)
+			if priceCurrency == nil {
+				priceCurrency = make(map[string]string, len(p.Prices))
+				for _, pr := range p.Prices {
+					if _, seen := priceCurrency[pr.Asset]; !seen {
+						priceCurrency[pr.Asset] = pr.Currency
+					}
+				}
+			}
+			l.Exposure = priceCurrency[h.Ticker]
 		}
 		if !ok {
 			l.Unpriced = true
@@ -172,6 +186,11 @@ func Valuate(p *Portfolio, unit Unit, now time.Time) *Valuation {
 			var coef *big.Int
 			l.Value, coef = roundCoefficient(val, scale)
 			total.Add(total, coef)
+			if coef.IsInt64() && coef.Sign() >= 0 {
+				coefs[i] = coef.Int64()
+			} else {
+				smallInts = false
+			}
 			l.PriceTime = c.Oldest(node)
 			if !l.PriceTime.IsZero() {
 				l.Age = now.Sub(l.PriceTime)
@@ -184,7 +203,21 @@ func Valuate(p *Portfolio, unit Unit, now time.Time) *Valuation {
 		v.Lines[i] = l
 	}
 	v.Total = decimal.NewFromBigInt(total, -scale)
-	if total.Sign() > 0 {
+	switch {
+	case total.Sign() <= 0:
+	case smallInts && total.IsUint64():
+		// share = value / total to 12 places, rounded half up, in 128-bit
+		// integer maths: value <= total, so the quotient fits.
+		t := total.Uint64()
+		for i := range v.Lines {
+			hi, lo := bits.Mul64(uint64(coefs[i]), weightDenominator)
+			q, r := bits.Div64(hi, lo, t)
+			if r >= t-r {
+				q++
+			}
+			v.Lines[i].Weight = decimal.New(int64(q), -weightScale)
+		}
+	default:
 		inv := decimal.NewFromInt(1).DivRound(v.Total, 24)
 		for i := range v.Lines {
 			v.Lines[i].Weight = roundHalfUp(v.Lines[i].Value.Mul(inv), weightScale)
@@ -193,19 +226,11 @@ func Valuate(p *Portfolio, unit Unit, now time.Time) *Valuation {
 	return v
 }
 
-// otherExposure is the currency an "other" asset is priced in.
-func otherExposure(c *Converter, ticker string, p *Portfolio) string {
-	for _, pr := range p.Prices {
-		if pr.Asset == ticker {
-			return pr.Currency
-		}
-	}
-	return ""
-}
-
 // weightScale is the number of decimal places of shares (weights): 10^-12
 // of the total, far below any display and within an int64 coefficient.
 const weightScale = 12
+
+const weightDenominator = 1_000_000_000_000 // 10^weightScale
 
 // Dimension is a way to group holdings for allocation.
 type Dimension int

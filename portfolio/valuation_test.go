@@ -226,3 +226,21 @@ func BenchmarkValuate1000(b *testing.B) {
 		})
 	}
 }
+
+// TestWeightsMatchDecimalDivision checks the integer share computation
+// against decimal division rounded the same way.
+func TestWeightsMatchDecimalDivision(t *testing.T) {
+	for _, p := range []*Portfolio{Demo(testNow), Generate(1000, 7, testNow)} {
+		for _, u := range []Unit{"EUR", UnitSat, UnitXAU, "JPY"} {
+			v := Valuate(p, u, testNow)
+			if v.Total.Sign() <= 0 {
+				continue
+			}
+			for i, l := range v.Lines {
+				if want := l.Value.DivRound(v.Total, weightScale); !l.Weight.Equal(want) {
+					t.Fatalf("%s line %d: weight %s, want %s", u, i, l.Weight, want)
+				}
+			}
+		}
+	}
+}
