@@ -46,3 +46,27 @@ func TestPerMille(t *testing.T) {
 		}
 	}
 }
+
+func TestFormatDecimalMatchesStringFixed(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for i := 0; i < 20000; i++ {
+		scale := rng.Int32N(9)
+		v := decimal.New(rng.Int64N(1<<50)-(1<<49), -scale)
+		if i%3 == 0 {
+			v = decimal.New(rng.Int64N(1000)-500, -rng.Int32N(12)) // other exponents, small values
+		}
+		want := group(v.StringFixed(scale))
+		if got := FormatDecimal(v, scale); got != want {
+			t.Fatalf("FormatDecimal(%s, %d) = %q, want %q", v, scale, got, want)
+		}
+	}
+	for _, c := range []struct {
+		v     string
+		scale int32
+		want  string
+	}{{"1234567.891", 2, "1,234,567.89"}, {"-0.05", 2, "-0.05"}, {"0.005", 2, "0.01"}, {"123", 0, "123"}, {"-1234", 0, "-1,234"}, {"0.00000001", 8, "0.00000001"}} {
+		if got := FormatDecimal(decimal.RequireFromString(c.v), c.scale); got != c.want {
+			t.Errorf("FormatDecimal(%s, %d) = %q, want %q", c.v, c.scale, got, c.want)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package portfolio
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -120,11 +121,38 @@ func (u Unit) Format(v decimal.Decimal) string {
 
 // FormatDecimal writes v rounded to scale places with thousands separators.
 func FormatDecimal(v decimal.Decimal, scale int32) string {
-	s := v.StringFixed(scale)
+	var digits string
+	if v.Exponent() == -scale && v.NumDigits() <= 18 {
+		// The common case, a value already rounded to its unit: format
+		// the integer coefficient, without decimal's string conversion.
+		c := v.CoefficientInt64()
+		neg := c < 0
+		if neg {
+			c = -c
+		}
+		digits = strconv.FormatInt(c, 10)
+		if scale > 0 {
+			if pad := int(scale) + 1 - len(digits); pad > 0 {
+				digits = strings.Repeat("0", pad) + digits
+			}
+			digits = digits[:len(digits)-int(scale)] + "." + digits[len(digits)-int(scale):]
+		}
+		if neg {
+			digits = "-" + digits
+		}
+	} else {
+		digits = v.StringFixed(scale)
+	}
+	return group(digits)
+}
+
+// group puts thousands separators into a plain decimal string.
+func group(s string) string {
 	neg := strings.HasPrefix(s, "-")
 	s = strings.TrimPrefix(s, "-")
 	intPart, frac, hasFrac := strings.Cut(s, ".")
 	var b strings.Builder
+	b.Grow(len(s) + len(s)/3 + 1)
 	if neg {
 		b.WriteByte('-')
 	}

@@ -32,6 +32,7 @@ type edge struct {
 type Converter struct {
 	Target Unit
 	factor map[string]decimal.Decimal // value of one node in Target's node
+	parts  map[string]factorParts     // the factors' coefficients and exponents
 	oldest map[string]time.Time       // oldest quote on the path
 	path   map[string][]*Quote
 }
@@ -99,7 +100,54 @@ func NewConverter(p *Portfolio, target Unit) *Converter {
 			c.factor[k] = f.Mul(satsPerBTC)
 		}
 	}
+	c.parts = make(map[string]factorParts, len(c.factor))
+	for k, f := range c.factor {
+		c.parts[k] = factorParts{coef: f.Coefficient(), exp: f.Exponent()}
+	}
 	return c
+}
+
+// factorParts is a conversion factor as coefficient × 10^exp.
+type factorParts struct {
+	coef *big.Int
+	exp  int32
+}
+
+// scaler multiplies amounts by conversion factors and rounds the products
+// to the unit's scale in reused big integers: valuation does this for
+// every holding, and decimal's own arithmetic allocates a dozen times per
+// line where this allocates twice.
+type scaler struct {
+	prod, q, r big.Int
+}
+
+// mulRound returns amount × f rounded half away from zero to scale
+// places, and the result's coefficient at exponent -scale, valid until
+// the next call.
+func (s *scaler) mulRound(amount decimal.Decimal, f factorParts, scale int32) (decimal.Decimal, *big.Int) {
+	s.prod.Mul(amount.Coefficient(), f.coef)
+	diff := -scale - (amount.Exponent() + f.exp)
+	switch {
+	case diff <= 0 && -int(diff) < len(pow10):
+		s.q.Mul(&s.prod, pow10[-diff])
+	case diff > 0 && int(diff) < len(pow10):
+		div := pow10[diff]
+		s.q.QuoRem(&s.prod, div, &s.r)
+		s.r.Abs(&s.r)
+		s.r.Lsh(&s.r, 1)
+		if s.r.Cmp(div) >= 0 {
+			if s.prod.Sign() < 0 {
+				s.q.Sub(&s.q, bigOne)
+			} else {
+				s.q.Add(&s.q, bigOne)
+			}
+		}
+	default:
+		v, c := roundCoefficient(decimal.NewFromBigInt(&s.prod, amount.Exponent()+f.exp), scale)
+		s.q.Set(c)
+		return v, &s.q
+	}
+	return decimal.NewFromBigInt(&s.q, -scale), &s.q
 }
 
 // Value converts amount of node into the target unit. ok is false when no
@@ -143,6 +191,11 @@ type Valuation struct {
 	Unpriced  int // number of holdings that could not be valued
 	Stale     int // number of holdings valued with a stale quote
 	Portfolio *Portfolio
+
+	// coefs holds each line's value at exponent -Unit.Scale() when every
+	// one fits an int64 (small), so sums need no decimal arithmetic.
+	coefs []int64
+	small bool
 }
 
 // Valuate values every holding of p in unit at time now.
@@ -156,17 +209,18 @@ func Valuate(p *Portfolio, unit Unit, now time.Time) *Valuation {
 	// int64 (smallInts tells whether all did), so shares are integer maths.
 	coefs := make([]int64, len(p.Holdings))
 	smallInts := true
+	var sc scaler
 	var priceCurrency map[string]string
 	for i := range p.Holdings {
 		h := &p.Holdings[i]
 		node, amount := h.Native(now)
 		l := Line{Index: i, Node: node, Exposure: h.Exposure()}
-		val, ok := c.Value(node, amount)
+		f, ok := c.parts[node]
 		if !ok && h.Kind == KindETF && !h.OzPerShare.IsZero() {
 			// No market price for the ticker: value the gold it holds.
 			node, amount = string(UnitXAU), h.FineOunces(now)
 			l.Node = node
-			val, ok = c.Value(node, amount)
+			f, ok = c.parts[node]
 		}
 		if h.Kind == KindOther {
 			if priceCurrency == nil {
@@ -184,7 +238,7 @@ func Valuate(p *Portfolio, unit Unit, now time.Time) *Valuation {
 			v.Unpriced++
 		} else {
 			var coef *big.Int
-			l.Value, coef = roundCoefficient(val, scale)
+			l.Value, coef = sc.mulRound(amount, f, scale)
 			total.Add(total, coef)
 			if coef.IsInt64() && coef.Sign() >= 0 {
 				coefs[i] = coef.Int64()
@@ -203,6 +257,7 @@ func Valuate(p *Portfolio, unit Unit, now time.Time) *Valuation {
 		v.Lines[i] = l
 	}
 	v.Total = decimal.NewFromBigInt(total, -scale)
+	v.coefs, v.small = coefs, smallInts && total.IsInt64()
 	switch {
 	case total.Sign() <= 0:
 	case smallInts && total.IsUint64():
@@ -299,18 +354,28 @@ func (v *Valuation) Allocation(d Dimension) []Slice {
 	}
 	idx := map[string]int{}
 	var out []Slice
-	for _, l := range v.Lines {
+	var sums []int64 // per slice, at exponent -scale, when v.small
+	for i, l := range v.Lines {
 		key, label := v.group(d, l, custodians)
-		i, ok := idx[key]
+		j, ok := idx[key]
 		if !ok {
-			i = len(out)
-			idx[key] = i
+			j = len(out)
+			idx[key] = j
 			out = append(out, Slice{Key: key, Label: label})
+			sums = append(sums, 0)
 		}
-		out[i].Value = out[i].Value.Add(l.Value)
-		out[i].Count++
+		if v.small {
+			// No overflow: every sum is at most the total, an int64.
+			sums[j] += v.coefs[i]
+		} else {
+			out[j].Value = out[j].Value.Add(l.Value)
+		}
+		out[j].Count++
 	}
 	for i := range out {
+		if v.small {
+			out[i].Value = decimal.New(sums[i], -v.Unit.Scale())
+		}
 		if v.Total.Sign() > 0 {
 			out[i].Weight = out[i].Value.DivRound(v.Total, weightScale)
 		}
