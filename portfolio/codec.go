@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/pelletier/go-toml/v2"
@@ -322,15 +323,15 @@ func keyAt(data []byte, n int) string {
 	if n < 1 || n > len(lines) {
 		return ""
 	}
-	m := reKey.FindStringSubmatch(lines[n-1])
+	m := reKey().FindStringSubmatch(lines[n-1])
 	if m == nil {
 		return ""
 	}
 	for i := n - 2; i >= 0; i-- {
-		if t := reArrayTable.FindStringSubmatch(lines[i]); t != nil {
+		if t := reArrayTable().FindStringSubmatch(lines[i]); t != nil {
 			return t[1] + "." + m[1]
 		}
-		if t := reTable.FindStringSubmatch(lines[i]); t != nil {
+		if t := reTable().FindStringSubmatch(lines[i]); t != nil {
 			return t[1] + "." + m[1]
 		}
 	}
@@ -458,6 +459,10 @@ func Encode(p *Portfolio) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}
+
 // locator finds the line of a field in the file text, so validation errors
 // can point at it. It understands the subset of TOML the file uses: array
 // tables ([[holding]], [[holding.lot]]), tables ([settings]) and key = value
@@ -474,9 +479,11 @@ type locKey struct {
 }
 
 var (
-	reArrayTable = regexp.MustCompile(`^\s*\[\[\s*([A-Za-z0-9_.]+)\s*\]\]`)
-	reTable      = regexp.MustCompile(`^\s*\[\s*([A-Za-z0-9_.]+)\s*\]`)
-	reKey        = regexp.MustCompile(`^\s*([A-Za-z0-9_-]+)\s*=`)
+	// The line patterns are compiled on first use: they serve only error
+	// messages, and compiling them at start-up would cost every run.
+	reArrayTable = lazyRegexp(`^\s*\[\[\s*([A-Za-z0-9_.]+)\s*\]\]`)
+	reTable      = lazyRegexp(`^\s*\[\s*([A-Za-z0-9_.]+)\s*\]`)
+	reKey        = lazyRegexp(`^\s*([A-Za-z0-9_-]+)\s*=`)
 )
 
 func newLocator(data []byte) *locator {
@@ -485,7 +492,7 @@ func newLocator(data []byte) *locator {
 	section, index, parent := "", -1, -1
 	for n, line := range strings.Split(string(data), "\n") {
 		ln := n + 1
-		if m := reArrayTable.FindStringSubmatch(line); m != nil {
+		if m := reArrayTable().FindStringSubmatch(line); m != nil {
 			name := m[1]
 			if name == "holding.lot" {
 				section, index = "lot", count["lot"]
@@ -501,11 +508,11 @@ func newLocator(data []byte) *locator {
 			l.lines[locKey{section, index, parent, ""}] = ln
 			continue
 		}
-		if m := reTable.FindStringSubmatch(line); m != nil {
+		if m := reTable().FindStringSubmatch(line); m != nil {
 			section, index, parent = m[1], -1, -1
 			continue
 		}
-		if m := reKey.FindStringSubmatch(line); m != nil {
+		if m := reKey().FindStringSubmatch(line); m != nil {
 			k := locKey{section, index, parent, m[1]}
 			if _, ok := l.lines[k]; !ok {
 				l.lines[k] = ln

@@ -193,3 +193,12 @@ func BenchmarkDecode1000(b *testing.B) {
 		}
 	}
 }
+
+func TestCheckID(t *testing.T) {
+	for id, ok := range map[string]bool{"a": true, "btc-ledger": true, "x.y_z-1": true, "0abc": true,
+		"": false, "-a": false, ".a": false, "A": false, "a b": false, "é": false, strings.Repeat("a", 64): true, strings.Repeat("a", 65): false} {
+		if got := CheckID(id) == nil; got != ok {
+			t.Errorf("CheckID(%q) ok=%v, want %v", id, got, ok)
+		}
+	}
+}

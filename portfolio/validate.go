@@ -3,7 +3,6 @@ package portfolio
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -81,13 +80,11 @@ func AsErrors(err error) Errors {
 	return nil
 }
 
-var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
-
 // CheckID reports whether id is a valid holding or custodian ID: 1-64
 // characters, lower-case letters, digits, '.', '_' or '-', not starting with
 // punctuation.
 func CheckID(id string) error {
-	if !idPattern.MatchString(id) {
+	if !validID(id) {
 		return fmt.Errorf("invalid ID %q: use 1-64 lower-case letters, digits, '.', '_' or '-'", id)
 	}
 	return nil
@@ -325,4 +322,21 @@ func (fx FXRate) validate(c *checker, i int) {
 	if fx.Time.IsZero() {
 		add("time", "is required: when the rate was observed")
 	}
+}
+
+// validID matches ^[a-z0-9][a-z0-9._-]{0,63}$.
+func validID(id string) bool {
+	if len(id) == 0 || len(id) > 64 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+		case (c == '.' || c == '_' || c == '-') && i > 0:
+		default:
+			return false
+		}
+	}
+	return true
 }
