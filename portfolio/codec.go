@@ -86,6 +86,23 @@ type fileDoc struct {
 	Holdings   []fileHolding   `toml:"holding,omitempty"`
 	Prices     []filePrice     `toml:"price,omitempty"`
 	FX         []fileFX        `toml:"fx,omitempty"`
+	Wallets    []fileWallet    `toml:"wallet,omitempty"`
+}
+
+type fileWallet struct {
+	ID             string         `toml:"id"`
+	Name           string         `toml:"name,omitempty"`
+	Descriptor     string         `toml:"descriptor"`
+	Network        string         `toml:"network"`
+	BirthdayHeight int32          `toml:"birthday_height,omitempty"`
+	Birthday       toml.LocalDate `toml:"birthday,omitempty"`
+	GapLimit       int            `toml:"gap_limit,omitempty"`
+	Backend        string         `toml:"backend,omitempty"`
+	Server         string         `toml:"server,omitempty"`
+	Proxy          string         `toml:"proxy,omitempty"`
+	RPCUser        string         `toml:"rpc_user,omitempty"`
+	RPCPassword    string         `toml:"rpc_password,omitempty"`
+	RPCCookie      string         `toml:"rpc_cookie,omitempty"`
 }
 
 type fileSettings struct {
@@ -384,6 +401,13 @@ func fromFile(doc *fileDoc) *Portfolio {
 	for _, f := range doc.Prices {
 		p.Prices = append(p.Prices, Price{Asset: f.Asset, Value: decOf(f.Value), Currency: f.Currency, Time: f.Time, Source: f.Source})
 	}
+	for _, w := range doc.Wallets {
+		p.Wallets = append(p.Wallets, WalletConfig{
+			ID: w.ID, Name: w.Name, Descriptor: w.Descriptor, Network: w.Network,
+			BirthdayHeight: w.BirthdayHeight, Birthday: dayOf(w.Birthday), GapLimit: w.GapLimit,
+			Backend: Backend{Kind: w.Backend, Server: w.Server, Proxy: w.Proxy, RPCUser: w.RPCUser, RPCPassword: w.RPCPassword, RPCCookie: w.RPCCookie},
+		})
+	}
 	for _, f := range doc.FX {
 		p.FX = append(p.FX, FXRate{Base: f.Base, Quote: f.Quote, Rate: decOf(f.Rate), Time: f.Time, Source: f.Source})
 	}
@@ -431,6 +455,16 @@ func toFile(p *Portfolio) *fileDoc {
 	for _, pr := range p.Prices {
 		t := pr.Time.UTC()
 		doc.Prices = append(doc.Prices, filePrice{Asset: pr.Asset, Value: &dec{pr.Value}, Currency: pr.Currency, Time: t, Source: pr.Source})
+	}
+	for _, w := range p.Wallets {
+		fw := fileWallet{ID: w.ID, Name: w.Name, Descriptor: w.Descriptor, Network: w.Network,
+			BirthdayHeight: w.BirthdayHeight, GapLimit: w.GapLimit,
+			Backend: w.Backend.Kind, Server: w.Backend.Server, Proxy: w.Backend.Proxy,
+			RPCUser: w.Backend.RPCUser, RPCPassword: w.Backend.RPCPassword, RPCCookie: w.Backend.RPCCookie}
+		if !w.Birthday.IsZero() {
+			fw.Birthday = localDate(w.Birthday)
+		}
+		doc.Wallets = append(doc.Wallets, fw)
 	}
 	for _, fx := range p.FX {
 		t := fx.Time.UTC()

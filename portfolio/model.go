@@ -206,6 +206,7 @@ type Portfolio struct {
 	Holdings   []Holding
 	Prices     []Price
 	FX         []FXRate
+	Wallets    []WalletConfig
 }
 
 // Clone returns a deep copy of p.
@@ -219,6 +220,7 @@ func (p *Portfolio) Clone() *Portfolio {
 	}
 	c.Prices = append([]Price(nil), p.Prices...)
 	c.FX = append([]FXRate(nil), p.FX...)
+	c.Wallets = append([]WalletConfig(nil), p.Wallets...)
 	return &c
 }
 

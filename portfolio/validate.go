@@ -14,7 +14,7 @@ import (
 type FieldError struct {
 	File    string
 	Line    int
-	Section string // custodian, holding, lot, price, fx, settings
+	Section string // custodian, holding, lot, price, fx, wallet, settings
 	Index   int    // 0-based position within the section; -1 for settings
 	Parent  int    // for lots: the index of the holding; otherwise -1
 	ID      string // the entry's ID, when it has one
@@ -124,6 +124,15 @@ func (p *Portfolio) Validate() error {
 		}
 		custIDs[cu.ID] = i
 	}
+	walletIDs := map[string]int{}
+	for i := range p.Wallets {
+		w := &p.Wallets[i]
+		w.validate(c, i)
+		if j, dup := walletIDs[w.ID]; dup && w.ID != "" {
+			c.add("wallet", i, -1, w.ID, "id", "duplicate ID: wallet #%d has it too", j+1)
+		}
+		walletIDs[w.ID] = i
+	}
 	holdIDs := map[string]int{}
 	for i := range p.Holdings {
 		h := &p.Holdings[i]
@@ -228,6 +237,9 @@ func (h *Holding) Check(p *Portfolio) Errors {
 		}
 		if h.Sats > 21_000_000*100_000_000 {
 			add("sats", "more than 21 million BTC")
+		}
+		if h.Wallet != "" && p != nil && p.WalletConfig(h.Wallet) == nil {
+			add("wallet", "no wallet with ID %q", h.Wallet)
 		}
 	case KindGold:
 		positive("weight", h.Weight)
