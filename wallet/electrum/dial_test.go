@@ -1,17 +1,14 @@
 package electrum_test
 
 import (
-	"encoding/binary"
 	"errors"
-	"io"
-	"net"
 	"strings"
-	"sync"
 	"testing"
 
 	"codeberg.org/hardfolio/hardfolio/wallet/chain"
 	"codeberg.org/hardfolio/hardfolio/wallet/electrum"
 	"codeberg.org/hardfolio/hardfolio/wallet/electrum/internal/testserver"
+	"codeberg.org/hardfolio/hardfolio/wallet/internal/socks5test"
 )
 
 func TestTLSPinnedOnFirstUse(t *testing.T) {
@@ -87,7 +84,7 @@ func TestOnionNeedsProxy(t *testing.T) {
 func TestThroughSOCKS5(t *testing.T) {
 	for _, tlsOn := range []bool{false, true} {
 		b, srv := start(t, 5, testserver.Options{TLS: tlsOn})
-		px := startSOCKS5(t, srv.HostPort())
+		px := socks5test.Start(t, srv.HostPort())
 		const onion = "hardfoliotestxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx.onion:50001"
 		server := "tcp://" + onion
 		if tlsOn {
@@ -95,122 +92,15 @@ func TestThroughSOCKS5(t *testing.T) {
 		}
 		c := dial(t, electrum.Config{
 			Server: server,
-			Proxy:  &electrum.Proxy{Addr: px.addr, User: "wallet-1", Password: "x"},
+			Proxy:  &electrum.Proxy{Addr: px.Addr, User: "wallet-1", Password: "x"},
 		})
 		got, err := c.History(ctxT(t), b.Scripts, 0, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		checkAgainstServer(t, srv, b.Scripts, got)
-		px.mu.Lock()
-		if len(px.targets) != 1 || px.targets[0] != onion || px.user != "wallet-1" {
-			t.Errorf("proxy saw %v as %q, want %s as wallet-1", px.targets, px.user, onion)
-		}
-		px.mu.Unlock()
-	}
-}
-
-// socks5 is a minimal SOCKS5 proxy (RFC 1928, with RFC 1929
-// username/password) that sends every connection to one loopback address.
-type socks5 struct {
-	addr    string
-	mu      sync.Mutex
-	targets []string
-	user    string
-}
-
-func startSOCKS5(t *testing.T, to string) *socks5 {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	p := &socks5{addr: ln.Addr().String()}
-	go func() {
-		for {
-			nc, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go p.serve(nc, to)
-		}
-	}()
-	return p
-}
-
-func (p *socks5) serve(nc net.Conn, to string) {
-	defer nc.Close()
-	buf := make([]byte, 512)
-	read := func(n int) []byte {
-		if _, err := io.ReadFull(nc, buf[:n]); err != nil {
-			return nil
-		}
-		return buf[:n]
-	}
-	hello := read(2)
-	if hello == nil || hello[0] != 5 {
-		return
-	}
-	methods := read(int(hello[1]))
-	auth := false
-	for _, m := range methods {
-		if m == 2 {
-			auth = true
+		if targets, user := px.Targets(), px.User(); len(targets) != 1 || targets[0] != onion || user != "wallet-1" {
+			t.Errorf("proxy saw %v as %q, want %s as wallet-1", targets, user, onion)
 		}
 	}
-	if auth {
-		nc.Write([]byte{5, 2})
-		h := read(2)
-		if h == nil {
-			return
-		}
-		user := string(read(int(h[1])))
-		plen := read(1)
-		read(int(plen[0]))
-		p.mu.Lock()
-		p.user = user
-		p.mu.Unlock()
-		nc.Write([]byte{1, 0})
-	} else {
-		nc.Write([]byte{5, 0})
-	}
-	req := read(4)
-	if req == nil || req[1] != 1 {
-		return
-	}
-	var host string
-	switch req[3] {
-	case 1:
-		host = net.IP(read(4)).String()
-	case 3:
-		l := read(1)
-		host = string(read(int(l[0])))
-	case 4:
-		host = net.IP(read(16)).String()
-	}
-	port := binary.BigEndian.Uint16(read(2))
-	p.mu.Lock()
-	p.targets = append(p.targets, net.JoinHostPort(host, itoa(int(port))))
-	p.mu.Unlock()
-	up, err := net.Dial("tcp", to)
-	if err != nil {
-		nc.Write([]byte{5, 5, 0, 1, 0, 0, 0, 0, 0, 0})
-		return
-	}
-	defer up.Close()
-	nc.Write([]byte{5, 0, 0, 1, 127, 0, 0, 1, 0, 0})
-	go io.Copy(up, nc)
-	io.Copy(nc, up)
-}
-
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	var b []byte
-	for n > 0 {
-		b = append([]byte{byte('0' + n%10)}, b...)
-		n /= 10
-	}
-	return string(b)
 }

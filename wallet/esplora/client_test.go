@@ -16,6 +16,7 @@ import (
 	"codeberg.org/hardfolio/hardfolio/wallet/chain"
 	"codeberg.org/hardfolio/hardfolio/wallet/esplora"
 	"codeberg.org/hardfolio/hardfolio/wallet/esplora/internal/testserver"
+	"codeberg.org/hardfolio/hardfolio/wallet/internal/socks5test"
 	"codeberg.org/hardfolio/hardfolio/wallet/internal/testchain"
 )
 
@@ -243,21 +244,19 @@ func TestBadURL(t *testing.T) {
 
 func TestThroughSOCKS5(t *testing.T) {
 	b, srv := start(t, 5)
-	px := startSOCKS5(t, srv.HostPort())
+	px := socks5test.Start(t, srv.HostPort())
 	const onion = "hardfoliotestxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx.onion"
 	c := newClient(t, esplora.Config{
 		BaseURL: "http://" + onion,
-		Proxy:   &esplora.Proxy{Addr: px.addr, User: "wallet-1", Password: "x"},
+		Proxy:   &esplora.Proxy{Addr: px.Addr, User: "wallet-1", Password: "x"},
 	})
 	got, err := c.History(ctxT(t), b.Scripts, 0, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	checkAgainstServer(t, srv, b.Scripts, got)
-	px.mu.Lock()
-	defer px.mu.Unlock()
-	if len(px.targets) == 0 || px.targets[0] != onion+":80" || px.user != "wallet-1" {
-		t.Errorf("proxy saw %v as %q, want %s:80 as wallet-1", px.targets, px.user, onion)
+	if targets, user := px.Targets(), px.User(); len(targets) == 0 || targets[0] != onion+":80" || user != "wallet-1" {
+		t.Errorf("proxy saw %v as %q, want %s:80 as wallet-1", targets, user, onion)
 	}
 }
 

@@ -1,4 +1,6 @@
-package esplora_test
+// Package socks5test is a SOCKS5 proxy for tests of clients that dial
+// through one (Tor), on loopback only.
+package socks5test
 
 import (
 	"encoding/binary"
@@ -9,22 +11,40 @@ import (
 	"testing"
 )
 
-// socks5 is a minimal SOCKS5 proxy (RFC 1928, with RFC 1929
-// username/password) that sends every connection to one loopback address.
-type socks5 struct {
-	addr    string
+// Proxy is a minimal SOCKS5 proxy (RFC 1928, with RFC 1929
+// username/password) that sends every connection to one loopback address
+// and records what it was asked for.
+type Proxy struct {
+	// Addr is the proxy's loopback address.
+	Addr    string
 	mu      sync.Mutex
 	targets []string
 	user    string
 }
 
-func startSOCKS5(t *testing.T, to string) *socks5 {
+// Targets lists the host:port targets clients asked for, in order.
+func (p *Proxy) Targets() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.targets...)
+}
+
+// User is the last user name a client authenticated with.
+func (p *Proxy) User() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.user
+}
+
+// Start runs a proxy on 127.0.0.1 that forwards every connection to to,
+// until the test ends.
+func Start(t testing.TB, to string) *Proxy {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ln.Close() })
-	p := &socks5{addr: ln.Addr().String()}
+	p := &Proxy{Addr: ln.Addr().String()}
 	go func() {
 		for {
 			nc, err := ln.Accept()
@@ -37,7 +57,7 @@ func startSOCKS5(t *testing.T, to string) *socks5 {
 	return p
 }
 
-func (p *socks5) serve(nc net.Conn, to string) {
+func (p *Proxy) serve(nc net.Conn, to string) {
 	defer nc.Close()
 	buf := make([]byte, 512)
 	read := func(n int) []byte {
