@@ -58,6 +58,7 @@ below script the same portfolio file.`,
 		newEditCmd(g),
 		newEncryptCmd(g),
 		newDecryptCmd(g),
+		newWalletCmd(g),
 	)
 	return root
 }
