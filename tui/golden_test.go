@@ -70,12 +70,12 @@ func TestHelp(t *testing.T) {
 }
 
 func TestPlaceholders(t *testing.T) {
-	for i, name := range []string{"Wallets", "Devices", "Analysis", "Stress", "Rebalance"} {
+	for i, name := range []string{"Devices", "Analysis", "Stress", "Rebalance"} {
 		t.Run(name, func(t *testing.T) {
 			eachSize(t, func(m *tui.Model) {
-				tuitest.Press(m, m.Context().Keys.Screen[2+i])
+				tuitest.Press(m, m.Context().Keys.Screen[3+i])
 				if got := m.Screen(m.Active()).Title(); got != name {
-					t.Fatalf("screen %d is %q, want %q", 3+i, got, name)
+					t.Fatalf("screen %d is %q, want %q", 4+i, got, name)
 				}
 			})
 		})

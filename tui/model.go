@@ -117,14 +117,15 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	case tea.WindowSizeMsg:
 		// A terminal that does not know its size says 0x0: keep the size
 		// assumed at start.
+		var cmd tea.Cmd
 		if msg.Width > 0 && msg.Height > 0 {
-			m.setSize(msg.Width, msg.Height)
+			cmd = m.setSize(msg.Width, msg.Height)
 		}
 		if m.opts.ExitAfterFirstFrame && !m.quit {
 			m.quit = true
 			return tea.Quit
 		}
-		return nil
+		return cmd
 	case tea.KeyMsg:
 		return m.key(msg)
 	case tea.MouseMsg:
@@ -132,7 +133,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	case common.ValuedMsg:
 		if msg.Gen == m.gen {
 			m.ctx.Snap = msg.Snap
-			m.refresh()
+			return m.refresh()
 		}
 		return nil
 	case common.SaveRequestMsg:
@@ -148,33 +149,37 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 
 // setSize gives the active screen the area between the chrome. The
 // others get it when they are shown (see sync): laying out screens nobody
-// looks at would only slow start-up and resizing.
-func (m *Model) setSize(w, h int) {
+// looks at would only slow start-up and resizing. The command is the
+// screen's own loading, if any (see common.Loader).
+func (m *Model) setSize(w, h int) tea.Cmd {
 	m.ctx.Width, m.ctx.Height = w, h
 	m.help.Width = w - 2
 	m.prompt.Width = max(8, w-40)
-	m.sync(m.active)
+	cmd := m.sync(m.active)
 	if m.showHelp {
 		m.layoutHelp()
 	}
+	return cmd
 }
 
 func (m *Model) contentHeight() int { return max(1, m.ctx.Height-chromeTop-chromeBottom) }
 
 // refresh brings the active screen up to date with a new snapshot; the
 // others catch up when shown.
-func (m *Model) refresh() {
-	m.sync(m.active)
+func (m *Model) refresh() tea.Cmd {
+	cmd := m.sync(m.active)
 	if m.showHelp {
 		m.layoutHelp()
 	}
+	return cmd
 }
 
 // sync gives screen i the current size and snapshot if it has not seen
-// them yet.
-func (m *Model) sync(i int) {
+// them yet, and returns the command that loads the screen's own data
+// (see common.Loader).
+func (m *Model) sync(i int) tea.Cmd {
 	if m.ctx.Width <= 0 {
-		return
+		return nil
 	}
 	st := &m.seen[i]
 	s := m.screens[i]
@@ -187,6 +192,10 @@ func (m *Model) sync(i int) {
 		st.snap = m.ctx.Snap
 		s.Refresh()
 	}
+	if l, ok := s.(common.Loader); ok {
+		return l.Load()
+	}
+	return nil
 }
 
 // forward sends a message to the active screen.
@@ -247,11 +256,9 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 		m.layoutHelp()
 		return nil
 	case key.Matches(msg, km.NextTab):
-		m.activate((m.active + 1) % len(m.screens))
-		return nil
+		return m.activate((m.active + 1) % len(m.screens))
 	case key.Matches(msg, km.PrevTab):
-		m.activate((m.active - 1 + len(m.screens)) % len(m.screens))
-		return nil
+		return m.activate((m.active - 1 + len(m.screens)) % len(m.screens))
 	case key.Matches(msg, km.NextUnit):
 		return m.cycleUnit(1)
 	case key.Matches(msg, km.PrevUnit):
@@ -266,16 +273,15 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 	}
 	for i := range m.screens {
 		if key.Matches(msg, km.Screen[i]) {
-			m.activate(i)
-			return nil
+			return m.activate(i)
 		}
 	}
 	return m.forward(msg)
 }
 
-func (m *Model) activate(i int) {
+func (m *Model) activate(i int) tea.Cmd {
 	m.active = i
-	m.sync(i)
+	return m.sync(i)
 }
 
 func (m *Model) mouse(msg tea.MouseMsg) tea.Cmd {
@@ -286,7 +292,7 @@ func (m *Model) mouse(msg tea.MouseMsg) tea.Cmd {
 		for i, t := range m.tabs {
 			if msg.X >= t.x0 && msg.X < t.x1 {
 				if !m.screens[m.active].Capturing() {
-					m.activate(i)
+					return m.activate(i)
 				}
 				return nil
 			}
@@ -441,7 +447,7 @@ func (m *Model) saved(msg common.SavedMsg) tea.Cmd {
 		} else {
 			m.gen++ // drop valuations of the old portfolio still under way
 		}
-		m.refresh()
+		cmd = tea.Batch(cmd, m.refresh())
 	}
 	for _, s := range m.screens {
 		s.Update(msg)

@@ -26,6 +26,7 @@ import (
 	"codeberg.org/hardfolio/hardfolio/tui/keys"
 	"codeberg.org/hardfolio/hardfolio/tui/placeholder"
 	"codeberg.org/hardfolio/hardfolio/tui/styles"
+	"codeberg.org/hardfolio/hardfolio/tui/wallets"
 )
 
 // Options configure the interface.
@@ -52,6 +53,9 @@ type Options struct {
 	Getenv func(string) string
 	// KeyMap replaces the default bindings.
 	KeyMap *keys.KeyMap
+	// Wallets is where the Wallets screen reads wallet caches and labels,
+	// and how it syncs; nil means wallets.DefaultService.
+	Wallets *wallets.Service
 }
 
 // Run shows the interface until the user quits.
@@ -94,6 +98,13 @@ func Run(opts Options) error {
 	}
 	_, err := tea.NewProgram(m, popts...).Run()
 	return err
+}
+
+func walletService(s *wallets.Service) wallets.Service {
+	if s == nil {
+		return wallets.DefaultService()
+	}
+	return *s
 }
 
 // New returns the root model, for tests and for embedding in another
@@ -150,7 +161,7 @@ func newModel(opts Options, tty bool) *Model {
 		screens: []common.Screen{
 			dash,
 			holdings.New(ctx),
-			placeholder.Wallets(ctx),
+			wallets.New(ctx, walletService(opts.Wallets)),
 			placeholder.Devices(ctx),
 			placeholder.Analysis(ctx),
 			placeholder.Stress(ctx),

@@ -89,6 +89,14 @@ type Screen interface {
 	Capturing() bool
 }
 
+// Loader is a Screen that reads data of its own (wallet caches, devices)
+// besides the snapshot. The root calls Load after giving the screen a new
+// size or snapshot; Load returns the command that reads what changed, or
+// nil when nothing did.
+type Loader interface {
+	Load() tea.Cmd
+}
+
 // Level is how a status message is shown.
 type Level int
 

@@ -43,6 +43,15 @@ type KeyMap struct {
 	Filter      key.Binding
 	ClearFilter key.Binding
 
+	// Wallets.
+	NextWallet    key.Binding
+	PrevWallet    key.Binding
+	ViewReceive   key.Binding
+	ViewAddresses key.Binding
+	ViewUTXOs     key.Binding
+	ViewHistory   key.Binding
+	SyncWallet    key.Binding
+
 	// Forms and prompts.
 	NextField  key.Binding
 	PrevField  key.Binding
@@ -86,6 +95,14 @@ func DefaultKeyMap() *KeyMap {
 		Filter:      key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
 		ClearFilter: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
 
+		NextWallet:    key.NewBinding(key.WithKeys("]"), key.WithHelp("]", "next wallet")),
+		PrevWallet:    key.NewBinding(key.WithKeys("["), key.WithHelp("[", "previous wallet")),
+		ViewReceive:   key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "receive address and QR code")),
+		ViewAddresses: key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "addresses")),
+		ViewUTXOs:     key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "coins (UTXOs)")),
+		ViewHistory:   key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "transaction history")),
+		SyncWallet:    key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sync wallet (esc cancels)")),
+
 		NextField:  key.NewBinding(key.WithKeys("tab", "down"), key.WithHelp("tab/↓", "next field")),
 		PrevField:  key.NewBinding(key.WithKeys("shift+tab", "up"), key.WithHelp("shift+tab/↑", "previous field")),
 		NextOption: key.NewBinding(key.WithKeys("right", " "), key.WithHelp("→/space", "next choice")),
@@ -112,6 +129,11 @@ func (km *KeyMap) Global() []key.Binding {
 // Navigation lists the movement bindings, for help.
 func (km *KeyMap) Navigation() []key.Binding {
 	return []key.Binding{km.Up, km.Down, km.PageUp, km.PageDown, km.Top, km.Bottom}
+}
+
+// Wallets lists the bindings of the Wallets screen, for help.
+func (km *KeyMap) Wallets() []key.Binding {
+	return []key.Binding{km.NextWallet, km.PrevWallet, km.ViewReceive, km.ViewAddresses, km.ViewUTXOs, km.ViewHistory, km.SyncWallet}
 }
 
 // Press returns the key message that the binding's first key sends, so
@@ -171,6 +193,7 @@ func (km *KeyMap) Sections() []Section {
 		{"Everywhere", append(km.Global(), km.ForceQuit)},
 		{"Lists and pages", km.Navigation()},
 		{"Holdings", []key.Binding{km.Add, km.Edit, km.Delete, km.Sort, km.Reverse, km.Filter, km.ClearFilter}},
+		{"Wallets", km.Wallets()},
 		{"Forms", []key.Binding{km.NextField, km.PrevField, km.NextOption, km.PrevOption, km.Submit, km.Accept, km.Cancel}},
 		{"Questions", []key.Binding{km.Yes, km.No}},
 	}

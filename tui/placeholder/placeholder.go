@@ -33,22 +33,8 @@ func New(ctx *common.Context, title, summary string, points []string, meanwhile 
 	return &Model{Context: ctx, title: title, summary: summary, points: points, meanwhile: meanwhile}
 }
 
-// Wallets, Devices, Analysis, Stress and Rebalance are the tabs later
-// versions fill.
-
-// Wallets is the watch-only wallets tab.
-func Wallets(ctx *common.Context) *Model {
-	return New(ctx, "Wallets",
-		"Watch-only bitcoin wallets: balances read from the chain, never a private key.",
-		[]string{
-			"add a wallet by its output descriptor or xpub",
-			"sync balances and coins from your own Electrum server, Esplora instance or bitcoin node",
-			"list each coin (UTXO) with its BIP-329 label",
-			"let a bitcoin holding take its balance from a wallet",
-			"build a PSBT to spend, for a hardware wallet to sign",
-		},
-		fmt.Sprintf("record bitcoin amounts by hand on the Holdings screen (%s).", ctx.Keys.Screen[1].Help().Key))
-}
+// Devices, Analysis, Stress and Rebalance are the tabs later versions
+// fill.
 
 // Devices is the hardware wallets tab.
 func Devices(ctx *common.Context) *Model {

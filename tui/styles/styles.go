@@ -139,6 +139,13 @@ type Styles struct {
 		Marker       lipgloss.Style // the › before the focused field
 	}
 
+	// QR draws a QR code made of block characters: the blocks are the
+	// code's light modules on a dark background (Dark), its dark modules
+	// on a light one. In colour it pins pure black and white, so the code
+	// scans whatever the terminal's own colours; without colour
+	// (NO_COLOR) the characters alone make the code.
+	QR lipgloss.Style
+
 	// Overlay is the box the help and dialogs are drawn in.
 	Overlay      lipgloss.Style
 	OverlayTitle lipgloss.Style
@@ -231,6 +238,15 @@ func FromPalette(r *lipgloss.Renderer, p Palette, isDark, mono bool) *Styles {
 	s.Form.Hint = fg(p.Muted)
 	s.Form.Marker = fg(p.Accent).Bold(true)
 
+	s.QR = ns()
+	if !mono {
+		black, white := lipgloss.Color("#000000"), lipgloss.Color("#FFFFFF")
+		if isDark {
+			s.QR = ns().Foreground(white).Background(black)
+		} else {
+			s.QR = ns().Foreground(black).Background(white)
+		}
+	}
 	s.Overlay = ns().Border(lipgloss.RoundedBorder()).BorderForeground(p.Border).Padding(0, 1)
 	s.OverlayTitle = fg(p.Accent).Bold(true)
 
