@@ -61,6 +61,8 @@ func newWalletFixture(tb testing.TB) *walletFixture {
 	}
 	p := portfolio.Demo(tuitest.Clock)
 	p.Wallets = append(p.Wallets, cfg)
+	// The demo's Ledger holding takes its quantity from this wallet.
+	p.Holdings[p.HoldingIndex("btc-ledger")].Wallet = cfg.ID
 	fx := &walletFixture{p: p, cfg: cfg, dir: tb.TempDir()}
 	fx.w = &wallet.Wallet{ID: cfg.ID, Name: cfg.Name, Descriptor: d, Network: descriptor.Mainnet, GapLimit: cfg.Gap()}
 	fx.svc = wallets.Service{
@@ -316,6 +318,16 @@ func TestWalletsKeys(t *testing.T) {
 	tuitest.Press(m, km.SyncWallet)
 	if s.Syncing() || !strings.HasPrefix(m.Status(), "Synced cold to block 12") {
 		t.Fatalf("syncing %v, status %q", s.Syncing(), m.Status())
+	}
+	// The linked holding now holds the synced balance, saved through the
+	// root like any edit, so the dashboard shows it.
+	st, err := fx.syncState(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := m.Portfolio().Holdings[m.Portfolio().HoldingIndex("btc-ledger")]
+	if want := st.Balance().Total(); h.Sats != want {
+		t.Fatalf("linked holding has %d sats after the sync, want the wallet's %d", h.Sats, want)
 	}
 }
 

@@ -207,9 +207,34 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		e := msg.entry
 		text := fmt.Sprintf("Synced %s to block %s: %s", msg.id, groupInt(int64(e.tip)), formatBTC(e.bal.Total()))
 		if msg.warning != nil {
-			return common.Status(common.Warn, text+" (old cache discarded: "+firstLine(msg.warning.Error())+")")
+			return tea.Batch(common.Status(common.Warn, text+" (old cache discarded: "+firstLine(msg.warning.Error())+")"),
+				m.updateHoldings(msg.id, e.bal.Total(), ""))
+		}
+		if save := m.updateHoldings(msg.id, e.bal.Total(), text); save != nil {
+			return save // its status line says what was synced
 		}
 		return common.Status(common.Info, text)
+	}
+	return nil
+}
+
+// updateHoldings asks the root to save the synced balance into the BTC
+// holdings that name the wallet, as `hardfolio wallet sync` does, so the
+// dashboard and holdings show it; nothing when they hold it already.
+func (m *Model) updateHoldings(id string, sats int64, synced string) tea.Cmd {
+	p := m.Portfolio()
+	if p == nil {
+		return nil
+	}
+	next := p.WithWalletBalances(map[string]int64{id: sats})
+	for i := range next.Holdings {
+		if next.Holdings[i].Sats != p.Holdings[i].Sats {
+			desc := "balance of wallet " + id
+			if synced != "" {
+				desc = synced + ", holdings updated"
+			}
+			return common.RequestSave(m.NextID(), next, desc)
+		}
 	}
 	return nil
 }
