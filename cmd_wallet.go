@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -181,6 +182,7 @@ before adding it.`,
 type walletAddFlags struct {
 	id, name, desc, xpub, scriptType, origin, network string
 	birthdayHeight                                    int32
+	birthday                                          time.Time
 	gapLimit                                          int
 	backend, server, proxy                            string
 	rpcCookie, rpcUser, rpcPassword                   string
@@ -250,7 +252,7 @@ last sync; when no holding has that ID, a BTC holding is created at
 			}
 			w := portfolio.WalletConfig{
 				ID: strings.TrimSpace(f.id), Name: f.name, Descriptor: d.String(), Network: n.String(),
-				BirthdayHeight: f.birthdayHeight, GapLimit: f.gapLimit,
+				BirthdayHeight: f.birthdayHeight, Birthday: f.birthday, GapLimit: f.gapLimit,
 				Backend: portfolio.Backend{Kind: f.backend, Server: f.server, Proxy: f.proxy,
 					RPCUser: f.rpcUser, RPCPassword: f.rpcPassword, RPCCookie: f.rpcCookie},
 			}
@@ -302,6 +304,7 @@ last sync; when no holding has that ID, a BTC holding is created at
 	fs.StringVar(&f.origin, "origin", "", "with --xpub: key origin, fingerprint/path, e.g. 73c5da0a/84h/0h/0h")
 	fs.StringVar(&f.network, "network", "", "network: mainnet, testnet, signet or regtest")
 	fs.Int32Var(&f.birthdayHeight, "birthday-height", 0, "first block that can hold the wallet's transactions")
+	fs.Var(dateFlag{&f.birthday}, "birthday", "date the wallet was created (YYYY-MM-DD); without --birthday-height, scans start from an estimate of that date's block that errs early")
 	fs.IntVar(&f.gapLimit, "gap-limit", 0, "unused addresses in a row that end a scan (default 20)")
 	fs.StringVar(&f.backend, "backend", "", "where the wallet syncs from: electrum, esplora or node")
 	fs.StringVar(&f.server, "server", "", "electrum: tcp:// or ssl://host:port; esplora: base URL; node: RPC URL")

@@ -53,12 +53,17 @@ func Open(cfg portfolio.WalletConfig) (*wallet.Wallet, error) {
 	if err != nil {
 		return nil, fmt.Errorf("wallet %q: descriptor: %w", cfg.ID, err)
 	}
+	birthday := cfg.BirthdayHeight
+	if birthday == 0 && !cfg.Birthday.IsZero() {
+		// A birthday given as a date: scan from an estimate that errs early.
+		birthday = wallet.EstimateHeight(net, cfg.Birthday)
+	}
 	w := &wallet.Wallet{
 		ID:             cfg.ID,
 		Name:           cfg.Name,
 		Descriptor:     d,
 		Network:        net,
-		BirthdayHeight: cfg.BirthdayHeight,
+		BirthdayHeight: birthday,
 		GapLimit:       cfg.GapLimit,
 	}
 	if err := w.Validate(); err != nil {

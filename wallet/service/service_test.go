@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"codeberg.org/hardfolio/hardfolio/portfolio"
 	"codeberg.org/hardfolio/hardfolio/wallet"
@@ -34,6 +35,21 @@ func TestOpen(t *testing.T) {
 	}
 	if a.Address != "bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu" {
 		t.Fatalf("first address %s", a.Address)
+	}
+
+	// A birthday given as a date starts the scan at the estimate; an
+	// explicit height wins.
+	day := time.Date(2023, 7, 24, 0, 0, 0, 0, time.UTC)
+	w, err = service.Open(portfolio.WalletConfig{ID: "cold", Descriptor: bip84Desc, Network: "mainnet", Birthday: day})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := wallet.EstimateHeight(descriptor.Mainnet, day); w.BirthdayHeight != want || want == 0 || want > 800000 {
+		t.Errorf("birthday %s: height %d, want the estimate %d (block 800000 was mined that day)", day.Format(time.DateOnly), w.BirthdayHeight, want)
+	}
+	w, _ = service.Open(portfolio.WalletConfig{ID: "cold", Descriptor: bip84Desc, Network: "mainnet", Birthday: day, BirthdayHeight: 12})
+	if w.BirthdayHeight != 12 {
+		t.Errorf("explicit height lost: %d", w.BirthdayHeight)
 	}
 
 	sum, err := descriptor.Checksum(bip84Desc)
