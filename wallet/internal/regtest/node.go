@@ -101,12 +101,17 @@ func goTool() string {
 	return filepath.Join(runtime.GOROOT(), "bin", "go")
 }
 
+// The user's cache directory, read when the test binary starts: tests that
+// point XDG_CACHE_HOME at a temporary directory for their own files must
+// not make every run build btcd again.
+var userCacheDir, userCacheErr = os.UserCacheDir()
+
 func build() (string, error) {
 	version, err := btcdVersion()
 	if err != nil {
 		return "", err
 	}
-	cache, err := os.UserCacheDir()
+	cache, err := userCacheDir, userCacheErr
 	if err != nil {
 		cache = os.TempDir()
 	}
