@@ -51,6 +51,12 @@ type KeyMap struct {
 	ViewUTXOs     key.Binding
 	ViewHistory   key.Binding
 	SyncWallet    key.Binding
+	Send          key.Binding
+
+	// The send form.
+	AddRecipient    key.Binding
+	RemoveRecipient key.Binding
+	ToggleCoin      key.Binding
 
 	// Forms and prompts.
 	NextField  key.Binding
@@ -102,6 +108,11 @@ func DefaultKeyMap() *KeyMap {
 		ViewUTXOs:     key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "coins (UTXOs)")),
 		ViewHistory:   key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "transaction history")),
 		SyncWallet:    key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sync wallet (esc cancels)")),
+		Send:          key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "pay / send (writes an unsigned PSBT)")),
+
+		AddRecipient:    key.NewBinding(key.WithKeys("ctrl+n"), key.WithHelp("ctrl+n", "add a recipient")),
+		RemoveRecipient: key.NewBinding(key.WithKeys("ctrl+x"), key.WithHelp("ctrl+x", "remove this recipient")),
+		ToggleCoin:      key.NewBinding(key.WithKeys(" "), key.WithHelp("space", "pick or unpick a coin")),
 
 		NextField:  key.NewBinding(key.WithKeys("tab", "down"), key.WithHelp("tab/↓", "next field")),
 		PrevField:  key.NewBinding(key.WithKeys("shift+tab", "up"), key.WithHelp("shift+tab/↑", "previous field")),
@@ -133,7 +144,13 @@ func (km *KeyMap) Navigation() []key.Binding {
 
 // Wallets lists the bindings of the Wallets screen, for help.
 func (km *KeyMap) Wallets() []key.Binding {
-	return []key.Binding{km.NextWallet, km.PrevWallet, km.ViewReceive, km.ViewAddresses, km.ViewUTXOs, km.ViewHistory, km.SyncWallet}
+	return []key.Binding{km.NextWallet, km.PrevWallet, km.ViewReceive, km.ViewAddresses, km.ViewUTXOs, km.ViewHistory, km.SyncWallet, km.Send}
+}
+
+// SendForm lists the bindings of the send form beyond those of every
+// form, for help.
+func (km *KeyMap) SendForm() []key.Binding {
+	return []key.Binding{km.AddRecipient, km.RemoveRecipient, km.ToggleCoin}
 }
 
 // Press returns the key message that the binding's first key sends, so
@@ -194,6 +211,7 @@ func (km *KeyMap) Sections() []Section {
 		{"Lists and pages", km.Navigation()},
 		{"Holdings", []key.Binding{km.Add, km.Edit, km.Delete, km.Sort, km.Reverse, km.Filter, km.ClearFilter}},
 		{"Wallets", km.Wallets()},
+		{"Send form", km.SendForm()},
 		{"Forms", []key.Binding{km.NextField, km.PrevField, km.NextOption, km.PrevOption, km.Submit, km.Accept, km.Cancel}},
 		{"Questions", []key.Binding{km.Yes, km.No}},
 	}

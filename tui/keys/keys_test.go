@@ -60,9 +60,12 @@ func TestNoKeyDoesTwoThings(t *testing.T) {
 		"wallets": append(append(append(km.Global(), km.Navigation()...), km.Wallets()...),
 			km.Cancel, km.ForceQuit,
 			km.Screen[0], km.Screen[1], km.Screen[2], km.Screen[3], km.Screen[4], km.Screen[5], km.Screen[6]),
-		"form":     {km.NextField, km.PrevField, km.NextOption, km.PrevOption, km.Submit, km.Accept, km.Cancel, km.ForceQuit},
-		"question": {km.Yes, km.No, km.ForceQuit},
-		"prompt":   {km.Accept, km.Cancel, km.ForceQuit},
+		"form": {km.NextField, km.PrevField, km.NextOption, km.PrevOption, km.Submit, km.Accept, km.Cancel, km.ForceQuit},
+		"send form": append([]key.Binding{km.NextField, km.PrevField, km.NextOption, km.PrevOption, km.Submit, km.Accept, km.Cancel, km.ForceQuit},
+			km.AddRecipient, km.RemoveRecipient),
+		"coin list": append([]key.Binding{km.NextField, km.PrevField, km.Submit, km.Accept, km.Cancel, km.ForceQuit}, km.SendForm()...),
+		"question":  {km.Yes, km.No, km.ForceQuit},
+		"prompt":    {km.Accept, km.Cancel, km.ForceQuit},
 	}
 	for name, bs := range contexts {
 		seen := map[string]string{}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/btcsuite/btcd/wire"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"codeberg.org/hardfolio/hardfolio/portfolio"
@@ -33,12 +34,27 @@ type Service struct {
 	// cannot sync: the screen says to run `hardfolio wallet sync ID`
 	// instead.
 	Sync func(ctx context.Context, cfg portfolio.WalletConfig, progress func(wallet.Progress)) (st *wallet.State, warning, err error)
+	// FeeRate asks the wallet's backend for its fee rate estimate, in
+	// sat/vB, to confirm within target blocks. It must honour ctx. nil
+	// means no estimate: the send form asks for a rate.
+	FeeRate func(ctx context.Context, cfg portfolio.WalletConfig, target int) (float64, error)
 }
 
 // DefaultService reads the default cache and label files and syncs
 // through package wallet/service, as the command line does.
 func DefaultService() Service {
-	return Service{CachePath: service.CachePath, LabelsPath: labels.DefaultPath, Sync: service.Sync}
+	return Service{CachePath: service.CachePath, LabelsPath: labels.DefaultPath, Sync: service.Sync, FeeRate: backendFeeRate}
+}
+
+// backendFeeRate connects to cfg's backend, asks for its estimate and
+// closes the connection.
+func backendFeeRate(ctx context.Context, cfg portfolio.WalletConfig, target int) (float64, error) {
+	src, err := service.Connect(ctx, cfg)
+	if err != nil {
+		return 0, err
+	}
+	defer src.Close()
+	return src.FeeRate(ctx, target)
 }
 
 func (s Service) cachePath(id string) (string, error) {
@@ -86,6 +102,7 @@ type entry struct {
 	synced   time.Time // when the cache was written: the last sync
 	tip      int32     // height the cache was synced to; 0: never
 	bal      wallet.Balance
+	state    *wallet.State // what the cache held; never modified, so shared freely
 
 	next      addrRow // the next unused receive address
 	nextErr   error
@@ -107,7 +124,9 @@ type addrRow struct {
 }
 
 type utxoRow struct {
+	op       wire.OutPoint
 	outpoint string // txid:vout
+	frozen   bool   // not spendable, by the wallet's labels
 	value    int64
 	height   int32 // <= 0: unconfirmed
 	address  string
@@ -171,6 +190,7 @@ func readEntry(svc Service, cfg portfolio.WalletConfig, st *wallet.State) entry 
 		}
 	}
 	e.bal = st.Balance()
+	e.state = st
 
 	lb := openLabels(svc, cfg.ID, &e)
 	label := func(t labels.Type, ref string) string {
@@ -204,6 +224,12 @@ func readEntry(svc Service, cfg portfolio.WalletConfig, st *wallet.State) entry 
 		e.next = addrRow{index: a.Index, address: a.Address, path: derivation(w, false, a.Index), label: label(labels.Addr, a.Address)}
 	}
 
+	frozen := map[wire.OutPoint]bool{}
+	if lb != nil {
+		for _, op := range lb.Frozen() {
+			frozen[op] = true
+		}
+	}
 	for _, u := range st.UTXOs() {
 		op := u.OutPoint.String()
 		l := label(labels.Output, op)
@@ -213,7 +239,7 @@ func readEntry(svc Service, cfg portfolio.WalletConfig, st *wallet.State) entry 
 		if l == "" {
 			l = label(labels.Addr, u.Address)
 		}
-		e.utxos = append(e.utxos, utxoRow{outpoint: op, value: u.Value, height: u.Height, address: u.Address, change: u.Change, label: l})
+		e.utxos = append(e.utxos, utxoRow{op: u.OutPoint, outpoint: op, frozen: frozen[u.OutPoint], value: u.Value, height: u.Height, address: u.Address, change: u.Change, label: l})
 	}
 	for _, t := range st.History() {
 		id := t.TxID.String()

@@ -45,6 +45,8 @@ func (m *Model) render() {
 	}
 	var lines []string
 	switch {
+	case m.send != nil:
+		lines = m.send.render()
 	case len(m.cfgs) == 0:
 		lines = m.emptyState()
 	case !m.loaded:

@@ -1,7 +1,8 @@
 // Package wallets is the Wallets screen: the portfolio's watch-only
 // bitcoin wallets with their cached balances, and for the selected one its
 // next receive address with a QR code, its addresses, its coins (UTXOs)
-// and its history.
+// and its history. Its send form (send.go) pays from the selected wallet
+// by writing an unsigned PSBT for a signer; it broadcasts nothing.
 //
 // Everything shown comes from the wallet's disposable cache, read in a
 // command (see loadAll) when the portfolio's wallets change. A sync runs
@@ -63,6 +64,8 @@ type Model struct {
 
 	job *syncJob
 
+	send *sendForm // the send form or its summary, when open
+
 	conv    *portfolio.Converter // BTC in the snapshot's unit; nil in BTC or sats
 	convFor *common.Snapshot
 
@@ -89,12 +92,15 @@ func (m *Model) Init() tea.Cmd { return nil }
 // Title is the tab label.
 func (m *Model) Title() string { return "Wallets" }
 
-// Capturing is false: the screen takes no text.
-func (m *Model) Capturing() bool { return false }
+// Capturing reports whether the send form is open: it takes every key.
+func (m *Model) Capturing() bool { return m.send != nil }
 
 // SetSize lays the screen out for its new area.
 func (m *Model) SetSize(width, height int) {
 	m.width, m.height = width, height
+	if m.send != nil {
+		m.send.setSize(width, height)
+	}
 	m.clampOffsets()
 	m.render()
 }
@@ -160,8 +166,20 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 func (m *Model) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case tea.KeyMsg:
+		if m.send != nil {
+			return m.sendKey(msg)
+		}
 		return m.key(msg)
+	case feeEstimateMsg:
+		if m.send != nil && m.send.id == msg.form {
+			m.send.estimated(msg)
+		}
+	case sendBuiltMsg:
+		return m.built(msg)
 	case tea.MouseMsg:
+		if m.send != nil {
+			return nil
+		}
 		switch msg.Button {
 		case tea.MouseButtonWheelUp:
 			m.scroll(-3)
@@ -265,6 +283,8 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 		m.view = History
 	case key.Matches(msg, km.SyncWallet):
 		return m.startSync()
+	case key.Matches(msg, km.Send):
+		return m.openSend()
 	case key.Matches(msg, km.Up):
 		m.scroll(-1)
 	case key.Matches(msg, km.Down):
@@ -356,6 +376,25 @@ func (m *Model) current() *entry {
 // ShortHelp lists the keys that act now.
 func (m *Model) ShortHelp() []key.Binding {
 	km := m.Keys
+	if f := m.send; f != nil {
+		submit := withHelp(km.Submit, "write PSBT")
+		if m.Demo {
+			submit = withHelp(km.Submit, "build PSBT")
+		}
+		switch {
+		case f.result != nil:
+			return []key.Binding{km.Up, km.Down, withHelp(km.Cancel, "close")}
+		case f.focus != nil && f.focus.kind == kCoin:
+			return []key.Binding{km.NextField, km.ToggleCoin, km.AddRecipient, submit, km.Cancel}
+		case f.focus != nil && !f.focus.isText():
+			return []key.Binding{km.NextField, km.NextOption, km.AddRecipient, submit, km.Cancel}
+		}
+		b := []key.Binding{km.NextField, km.AddRecipient}
+		if len(f.recips) > 1 {
+			b = append(b, km.RemoveRecipient)
+		}
+		return append(b, submit, km.Cancel)
+	}
 	if len(m.cfgs) == 0 {
 		return nil
 	}
@@ -365,6 +404,7 @@ func (m *Model) ShortHelp() []key.Binding {
 	} else {
 		b = append(b, km.SyncWallet)
 	}
+	b = append(b, withHelp(km.Send, "pay / send"))
 	if len(m.cfgs) > 1 {
 		b = append(b, km.NextWallet, km.PrevWallet)
 	}
@@ -374,11 +414,12 @@ func (m *Model) ShortHelp() []key.Binding {
 // FullHelp lists every key of the screen, in groups.
 func (m *Model) FullHelp() [][]key.Binding {
 	km := m.Keys
-	return [][]key.Binding{km.Navigation(), append(km.Wallets(), withHelp(km.Cancel, "cancel sync"))}
+	return [][]key.Binding{km.Navigation(), append(km.Wallets(), withHelp(km.Cancel, "cancel sync")),
+		append([]key.Binding{km.NextField, km.PrevField, km.NextOption}, append(km.SendForm(), withHelp(km.Submit, "write PSBT"), km.Cancel)...)}
 }
 
 // HelpGroupTitles names the groups of FullHelp.
-func (m *Model) HelpGroupTitles() []string { return []string{"Moving", "Wallets"} }
+func (m *Model) HelpGroupTitles() []string { return []string{"Moving", "Wallets", "Send form"} }
 
 func withHelp(b key.Binding, desc string) key.Binding {
 	b.SetHelp(b.Help().Key, desc)
