@@ -6,6 +6,7 @@ import (
 
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/lipgloss"
 
 	"codeberg.org/hardfolio/hardfolio/tui/common"
 )
@@ -208,7 +209,9 @@ func (m *Model) statusLine(w int) string {
 
 func (m *Model) keysLine(w int) string {
 	km := m.ctx.Keys
-	var b []key.Binding
+	// b is cut with "…" when the line is too narrow; tail (help and quit)
+	// always shows, at the end.
+	var b, tail []key.Binding
 	switch {
 	case m.promptOn:
 		b = []key.Binding{km.Accept, km.Cancel}
@@ -222,20 +225,44 @@ func (m *Model) keysLine(w int) string {
 			if len(m.undo) > 0 {
 				b = append(b, km.Undo)
 			}
-			b = append(b, km.Help, km.Quit)
+			tail = []key.Binding{km.Help, km.Quit}
 		}
 	}
 	var k strings.Builder
 	fmt.Fprint(&k, w)
-	for _, x := range b {
+	for _, x := range append(b, tail...) {
 		if x.Enabled() {
 			k.WriteString("\x00" + x.Help().Key + "\x01" + x.Help().Desc)
 		}
 	}
 	return m.memo(&m.memoKeys, k.String(), func() string {
-		m.help.Width = w - 1
-		return " " + m.help.ShortHelpView(b)
+		m.help.Width = 0
+		end := ""
+		if len(tail) > 0 {
+			end = m.help.Styles.ShortSeparator.Render(m.help.ShortSeparator) + m.help.ShortHelpView(tail)
+		}
+		return " " + fitHelp(m.help, b, w-1-lipgloss.Width(end)) + end
 	})
+}
+
+// fitHelp renders as many of bindings as fit in width cells, then "…".
+// (help.Model's own cut lets lines overflow when its ellipsis does not fit
+// after the last item that does.)
+func fitHelp(h help.Model, bindings []key.Binding, width int) string {
+	h.Width = 0
+	if full := h.ShortHelpView(bindings); lipgloss.Width(full) <= width {
+		return full
+	}
+	ellipsis := " " + h.Styles.Ellipsis.Render(h.Ellipsis)
+	fit := ""
+	for n := 1; n <= len(bindings); n++ {
+		s := h.ShortHelpView(bindings[:n])
+		if lipgloss.Width(s)+lipgloss.Width(ellipsis) > width {
+			break
+		}
+		fit = s
+	}
+	return fit + ellipsis
 }
 
 func withDesc(b key.Binding, desc string) key.Binding {
