@@ -65,16 +65,15 @@ func jsonKeys(t *testing.T, data []byte, into map[string]bool) {
 }
 
 // documentedKeys reads docs/cli.md: the first column of the tables under
-// each heading that names a command with --json ("### `hardfolio report
-// --json`"), by command.
-func documentedKeys(t *testing.T) map[string]map[string]bool {
+// each heading that heading matches (its first group names the command),
+// by command.
+func documentedKeys(t *testing.T, heading *regexp.Regexp) map[string]map[string]bool {
 	t.Helper()
 	f, err := os.Open(filepath.Join("docs", "cli.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	heading := regexp.MustCompile("^#+ .*`hardfolio ([a-z ]+) --json`")
 	row := regexp.MustCompile("^\\| `([^`]+)` \\|")
 	docs := map[string]map[string]bool{}
 	section := ""
@@ -117,7 +116,7 @@ func TestJSONKeysDocumented(t *testing.T) {
 		"prices list":     {{"prices", "list"}},
 		"report":          {{"report"}, {"report", "--unit", "XAU"}},
 	}
-	docs := documentedKeys(t)
+	docs := documentedKeys(t, regexp.MustCompile("^#+ .*`hardfolio ([a-z ]+) --json`"))
 	var names []string
 	for name := range docs {
 		names = append(names, name)

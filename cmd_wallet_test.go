@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"os"
@@ -192,30 +191,7 @@ func TestWalletJSONKeysDocumented(t *testing.T) {
 		"receive":   {"--data-dir", dir, "wallet", "receive", "cold"},
 		"psbt show": {"wallet", "psbt", "show", psbtFile},
 	}
-	f, err := os.Open(filepath.Join("docs", "cli.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	heading := regexp.MustCompile("^#+ `wallet ([a-z ]+?)(?: [A-Z.]+)* --json`")
-	row := regexp.MustCompile("^\\| `([^`]+)` \\|")
-	docs := map[string]map[string]bool{}
-	section := ""
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := sc.Text()
-		if strings.HasPrefix(line, "#") {
-			section = ""
-			if m := heading.FindStringSubmatch(line); m != nil {
-				section = m[1]
-				docs[section] = map[string]bool{}
-			}
-			continue
-		}
-		if m := row.FindStringSubmatch(line); m != nil && section != "" {
-			docs[section][m[1]] = true
-		}
-	}
+	docs := documentedKeys(t, regexp.MustCompile("^#+ `wallet ([a-z ]+?)(?: [A-Z.]+)* --json`"))
 	for name := range docs {
 		if commands[name] == nil {
 			t.Errorf("docs/cli.md documents `wallet %s --json`, which this test does not run", name)
