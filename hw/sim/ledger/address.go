@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"crypto/hmac"
 	"encoding/binary"
 	"errors"
 	"strings"
@@ -47,9 +48,12 @@ var errNotStandard = errors.New("ledger sim: not a default wallet policy")
 //	0x6A80  change > 1, hardened index, bad client data, a policy that is not
 //	        a default one (see checkDefault), a name on a default policy,
 //	        index > 50000, or another APDU than CONTINUE while waiting
-//	0xB008  non-zero HMAC: the simulator registers no wallets, so it knows
-//	        no valid HMAC
+//	0xB008  non-zero HMAC that is not the one REGISTER_WALLET gave for this
+//	        wallet id on this seed
+//	0x6A82  a registered policy that is not multisig (see registerWallet)
 //	0x6985  display set and the user refused
+//
+// A registered policy (non-zero HMAC) is answered by registeredAddress.
 func (d *Device) getWalletAddress(c *call, _ byte, data []byte) []byte {
 	r := &reader{b: data}
 	display := r.u8()
@@ -90,15 +94,14 @@ func (d *Device) getWalletAddress(c *call, _ byte, data []byte) []byte {
 	if uint64(len(tmpl)) != header.TemplateLen {
 		return sw(SWIncorrectData)
 	}
-	kind, ok := defaultKind(string(tmpl))
-
 	if !allZero(hmac) {
-		return sw(SWSignatureFail)
+		return d.registeredAddress(c, header, string(tmpl), walletID, hmac, display != 0, change == 1, index)
 	}
+	kind, ok := defaultKind(string(tmpl))
 	if !ok {
 		return sw(SWIncorrectData)
 	}
-	if err := d.checkDefault(c, header, kind); err != nil {
+	if _, err := d.checkDefault(c, header, kind); err != nil {
 		return failSW(err)
 	}
 	if header.Name != "" || index > maxAddressIndex {
@@ -135,32 +138,33 @@ func defaultKind(tmpl string) (policy.Kind, bool) {
 // an origin whose fingerprint is the device's, whose path is
 // m/purpose'/coin'/account' for the template's purpose, the app's coin type
 // and account <= 100, and whose xpub is the device's own at that path.
-func (d *Device) checkDefault(c *call, h policy.Header, kind policy.Kind) error {
+// It returns the key.
+func (d *Device) checkDefault(c *call, h policy.Header, kind policy.Kind) (policy.Key, error) {
 	if h.NumKeys != 1 {
-		return errNotStandard
+		return policy.Key{}, errNotStandard
 	}
 	keyStr, err := c.getMerkleLeafElement(h.KeysRoot, int(h.NumKeys), 0)
 	if err != nil {
-		return err
+		return policy.Key{}, err
 	}
 	key, err := policy.ParseKey(string(keyStr))
 	if err != nil || key.Origin == nil {
-		return errNotStandard
+		return policy.Key{}, errNotStandard
 	}
 	fp := d.keys.fingerprint
 	if key.Origin.Fingerprint != binary.BigEndian.Uint32(fp[:]) {
-		return errNotStandard
+		return policy.Key{}, errNotStandard
 	}
 	p := key.Origin.Path
 	if len(p) != 3 || p[0] != hardened+kind.Purpose() || p[1] != hardened+d.coin.coinType ||
 		p[2] < hardened || p[2] > hardened+maxAccount {
-		return errNotStandard
+		return policy.Key{}, errNotStandard
 	}
 	own, err := d.keys.xpub(p, d.coin.xpubVersion)
 	if err != nil || own != key.XPub {
-		return errNotStandard
+		return policy.Key{}, errNotStandard
 	}
-	return nil
+	return key, nil
 }
 
 // address derives xpub/change/index and encodes the address of a default
@@ -218,4 +222,45 @@ func allZero(b []byte) bool {
 		}
 	}
 	return true
+}
+
+// registeredAddress answers GET_WALLET_ADDRESS for a registered policy: the
+// HMAC must be the one this seed computes for the wallet id; then every key
+// is fetched (GET_MERKLE_LEAF_PROOF, GET_PREIMAGE) and the address derived.
+func (d *Device) registeredAddress(c *call, h policy.Header, tmpl string, walletID [32]byte,
+	mac []byte, display, change bool, index uint32) []byte {
+	want := d.keys.walletHMAC(walletID)
+	if !hmac.Equal(want[:], mac) {
+		return sw(SWSignatureFail)
+	}
+	if h.Name == "" {
+		return sw(SWIncorrectData)
+	}
+	ms, err := parseMultisig(tmpl)
+	if err != nil {
+		return sw(SWNotSupported)
+	}
+	if ms.maxKey() >= int(h.NumKeys) {
+		return sw(SWIncorrectData)
+	}
+	xpubs := make([]string, h.NumKeys)
+	for i := range xpubs {
+		raw, err := c.getMerkleLeafElement(h.KeysRoot, int(h.NumKeys), i)
+		if err != nil {
+			return failSW(err)
+		}
+		key, err := policy.ParseKey(string(raw))
+		if err != nil {
+			return sw(SWIncorrectData)
+		}
+		xpubs[i] = key.XPub
+	}
+	addr, err := d.multisigAddress(ms, xpubs, change, index)
+	if err != nil {
+		return sw(SWIncorrectData)
+	}
+	if display && !d.confirm() {
+		return sw(SWDeny)
+	}
+	return withSW([]byte(addr), SWOK)
 }

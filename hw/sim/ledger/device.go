@@ -52,6 +52,8 @@ const (
 
 	claApp             = 0xE1
 	insGetExtPubkey    = 0x00
+	insRegisterWallet  = 0x02
+	insSignPSBT        = 0x04
 	insGetWalletAddr   = 0x03
 	insGetMasterFpr    = 0x05
 	claFramework       = 0xF8
@@ -80,7 +82,8 @@ var (
 type Faults struct {
 	// RejectNext makes the user refuse the next confirmation screen: the
 	// next request that shows something on the device (an xpub or address
-	// with display set, a non-standard path) answers 0x6985. Requests that
+	// with display set, a non-standard path, a transaction to sign before
+	// any signature is made, a policy to register) answers 0x6985. Requests that
 	// show nothing are unaffected, as on a real device. It clears itself
 	// once used.
 	RejectNext bool
@@ -296,6 +299,10 @@ func (d *Device) dispatch(apdu []byte) []byte {
 		return append(d.keys.fingerprint[:], 0x90, 0x00)
 	case insGetWalletAddr:
 		return d.start(p2, data, d.getWalletAddress)
+	case insRegisterWallet:
+		return d.start(p2, data, d.registerWallet)
+	case insSignPSBT:
+		return d.start(p2, data, d.signPSBT)
 	default:
 		return sw(SWInsNotSupported)
 	}

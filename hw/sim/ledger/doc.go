@@ -20,7 +20,11 @@
 //	B0  A7   QUIT_APP (back to dashboard) the OS
 //	E0  D8   OPEN_APP (dashboard only)    the dashboard
 //	E1  00   GET_EXTENDED_PUBKEY          the Bitcoin app
-//	E1  03   GET_WALLET_ADDRESS           the Bitcoin app (default policies)
+//	E1  02   REGISTER_WALLET              the Bitcoin app (multisig policies)
+//	E1  03   GET_WALLET_ADDRESS           the Bitcoin app (default policies,
+//	                                      registered multisig policies)
+//	E1  04   SIGN_PSBT                    the Bitcoin app (default policies:
+//	                                      pkh, sh(wpkh), wpkh, tr key path)
 //	E1  05   GET_MASTER_FINGERPRINT       the Bitcoin app
 //	F8  01   CONTINUE (client commands)   the Bitcoin app
 //

@@ -20,6 +20,8 @@ import (
 //	| 0x40 | GET_PREIMAGE: 0x00, hash(32)     | varint(len) n(1) first n bytes         |
 //	| 0x41 | GET_MERKLE_LEAF_PROOF: root(32)  | leaf_hash(32) proof_len(1) n(1) n×32   |
 //	|      |   varint(size) varint(index)     |                                        |
+//	| 0x42 | GET_MERKLE_LEAF_INDEX: root(32)  | found(1) varint(index)                 |
+//	|      |   leaf_hash(32)                  |                                        |
 //	| 0xA0 | GET_MORE_ELEMENTS: nothing       | n(1) size(1) n×size                    |
 //
 // The rest of a preimage comes as 1-byte elements and the rest of a proof
@@ -28,6 +30,7 @@ import (
 const (
 	ccGetPreimage       = 0x40
 	ccGetMerkleLeafProf = 0x41
+	ccGetMerkleLeafIdx  = 0x42
 	ccGetMoreElements   = 0xA0
 )
 
@@ -200,6 +203,11 @@ func (c *call) moreElements(size, max int) ([][]byte, error) {
 
 // getPreimage asks for the bytes whose SHA-256 is hash and checks them.
 func (c *call) getPreimage(hash [32]byte) ([]byte, error) {
+	return c.getPreimageMax(hash, maxPreimage)
+}
+
+// getPreimageMax is getPreimage for preimages of up to limit bytes.
+func (c *call) getPreimageMax(hash [32]byte, limit uint64) ([]byte, error) {
 	reply, err := c.ask(append([]byte{ccGetPreimage, 0x00}, hash[:]...))
 	if err != nil {
 		return nil, err
@@ -207,7 +215,7 @@ func (c *call) getPreimage(hash [32]byte) ([]byte, error) {
 	r := &reader{b: reply}
 	total := r.varint()
 	first := r.bytes(int(r.u8()))
-	if r.bad || total > maxPreimage || uint64(len(first)) > total {
+	if r.bad || total > limit || uint64(len(first)) > total {
 		return nil, fmt.Errorf("%w: GET_PREIMAGE", errClient)
 	}
 	out := append(make([]byte, 0, total), first...)
@@ -266,11 +274,17 @@ func (c *call) getMerkleLeafHash(root merkle.Hash, size, index int) (merkle.Hash
 // getMerkleLeafElement returns element index of the committed list: its
 // leaf hash by proof, then the leaf's preimage 0x00||element.
 func (c *call) getMerkleLeafElement(root merkle.Hash, size, index int) ([]byte, error) {
+	return c.getMerkleLeafElementMax(root, size, index, maxPreimage)
+}
+
+// getMerkleLeafElementMax is getMerkleLeafElement for elements of up to
+// limit-1 bytes.
+func (c *call) getMerkleLeafElementMax(root merkle.Hash, size, index int, limit uint64) ([]byte, error) {
 	leaf, err := c.getMerkleLeafHash(root, size, index)
 	if err != nil {
 		return nil, err
 	}
-	pre, err := c.getPreimage(leaf)
+	pre, err := c.getPreimageMax(leaf, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -278,4 +292,36 @@ func (c *call) getMerkleLeafElement(root merkle.Hash, size, index int) ([]byte, 
 		return nil, fmt.Errorf("%w: leaf preimage without the 0x00 prefix", errClient)
 	}
 	return pre[1:], nil
+}
+
+// getMerkleLeafIndex asks for the index of leaf in the tree of size leaves
+// with the given root, then checks the answer by asking for that leaf's
+// proof (the client's word alone proves nothing). found is false when the
+// client says the leaf is not in the tree.
+func (c *call) getMerkleLeafIndex(root merkle.Hash, size int, leaf merkle.Hash) (index int, found bool, err error) {
+	req := append([]byte{ccGetMerkleLeafIdx}, root[:]...)
+	reply, err := c.ask(append(req, leaf[:]...))
+	if err != nil {
+		return 0, false, err
+	}
+	r := &reader{b: reply}
+	ok := r.u8()
+	idx := r.varint()
+	if r.bad || len(r.b) != 0 || ok > 1 {
+		return 0, false, fmt.Errorf("%w: GET_MERKLE_LEAF_INDEX", errClient)
+	}
+	if ok == 0 {
+		return 0, false, nil
+	}
+	if idx >= uint64(size) {
+		return 0, false, fmt.Errorf("%w: leaf index out of range", errClient)
+	}
+	got, err := c.getMerkleLeafHash(root, size, int(idx))
+	if err != nil {
+		return 0, false, err
+	}
+	if got != leaf {
+		return 0, false, fmt.Errorf("%w: leaf index points at another leaf", errClient)
+	}
+	return int(idx), true, nil
 }

@@ -20,6 +20,9 @@ const hardened = hdkeychain.HardenedKeyStart
 type keyring struct {
 	master      *hdkeychain.ExtendedKey
 	fingerprint [4]byte
+	// policyKey is the SLIP-0021 key for the label "LEDGER-Wallet policy",
+	// which authenticates registered wallet policies (see register.go).
+	policyKey [32]byte
 }
 
 // newKeyring turns a BIP39 mnemonic and passphrase into the BIP32 master
@@ -46,7 +49,7 @@ func newKeyringFromSeed(seed []byte) (*keyring, error) {
 	if err != nil {
 		return nil, err
 	}
-	k := &keyring{master: master}
+	k := &keyring{master: master, policyKey: slip21Key(seed, walletPolicyLabel)}
 	copy(k.fingerprint[:], btcutil.Hash160(pub.SerializeCompressed()))
 	return k, nil
 }
