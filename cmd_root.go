@@ -59,6 +59,8 @@ below script the same portfolio file.`,
 		newEncryptCmd(g),
 		newDecryptCmd(g),
 		newWalletCmd(g),
+		newHWCmd(g),
+		newSimCmd(g),
 	)
 	return root
 }

@@ -1,0 +1,169 @@
+package device
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strings"
+	"sync"
+	"time"
+
+	"codeberg.org/hardfolio/hardfolio/hw/transport"
+)
+
+// URI schemes.
+const (
+	SchemeHID      = "hid"
+	SchemeSpeculos = "speculos"
+)
+
+// URI names a device: a scheme and a path.
+type URI struct {
+	Scheme string // SchemeHID or SchemeSpeculos
+	Path   string // the HID path, or host:port
+}
+
+// ParseURI reads "hid:PATH" or "speculos:HOST:PORT". A speculos URI must
+// name a port.
+func ParseURI(s string) (URI, error) {
+	scheme, path, ok := strings.Cut(s, ":")
+	if !ok || path == "" {
+		return URI{}, fmt.Errorf("%w %q: want hid:PATH or speculos:HOST:PORT", ErrURI, s)
+	}
+	switch scheme {
+	case SchemeHID:
+	case SchemeSpeculos:
+		if _, _, err := net.SplitHostPort(path); err != nil {
+			return URI{}, fmt.Errorf("%w %q: %v", ErrURI, s, err)
+		}
+	default:
+		return URI{}, fmt.Errorf("%w %q: unknown scheme %q (want hid or speculos)", ErrURI, s, scheme)
+	}
+	return URI{Scheme: scheme, Path: path}, nil
+}
+
+func (u URI) String() string { return u.Scheme + ":" + u.Path }
+
+// factory makes the devices of one vendor: it recognises the vendor's USB
+// HID interfaces and opens them, and opens the vendor's emulators.
+type factory interface {
+	vendor() string
+	usbVendorID() uint16
+	// model says whether h is an interface this factory opens, and names
+	// the model.
+	model(h transport.HIDInfo) (string, bool)
+	// emulatorScheme is the URI scheme of the vendor's emulator.
+	emulatorScheme() string
+	open(ctx context.Context, u URI, model string) (Device, error)
+}
+
+// Hub enumerates and opens devices of every vendor hardfolio knows.
+// It holds no open devices and is safe for concurrent use.
+type Hub struct {
+	factories []factory
+	// enumerate lists the HID interfaces of one vendor (replaced in tests).
+	enumerate func(vendorID uint16) ([]transport.HIDInfo, error)
+	// ProbeTimeout bounds how long List waits for each device to say which
+	// app it runs and its fingerprint.
+	ProbeTimeout time.Duration
+}
+
+// NewHub returns a hub with every vendor's factory.
+func NewHub() *Hub {
+	return &Hub{
+		factories:    []factory{ledgerFactory{}},
+		enumerate:    transport.EnumerateHID,
+		ProbeTimeout: 3 * time.Second,
+	}
+}
+
+// HIDSupported reports whether this build can reach USB devices; without it
+// only emulators can be used.
+func HIDSupported() bool { return transport.HIDSupported() }
+
+// Open opens the device at uri.
+func (h *Hub) Open(ctx context.Context, uri string) (Device, error) {
+	u, err := ParseURI(uri)
+	if err != nil {
+		return nil, err
+	}
+	if u.Scheme == SchemeHID {
+		if !transport.HIDSupported() {
+			return nil, transport.ErrNoHID
+		}
+		for _, f := range h.factories {
+			infos, err := h.enumerate(f.usbVendorID())
+			if err != nil {
+				return nil, err
+			}
+			for _, i := range infos {
+				if model, ok := f.model(i); ok && i.Path == u.Path {
+					return f.open(ctx, u, model)
+				}
+			}
+		}
+		return nil, fmt.Errorf("%w at %s (unplugged? hardfolio hw list shows what is attached)", ErrNotFound, uri)
+	}
+	for _, f := range h.factories {
+		if f.emulatorScheme() == u.Scheme {
+			return f.open(ctx, u, "Speculos")
+		}
+	}
+	return nil, fmt.Errorf("%w %q: no vendor serves scheme %q", ErrURI, uri, u.Scheme)
+}
+
+// List returns the attached USB devices of every vendor, then the
+// emulators at speculosAddrs (host:port), each asked which app it runs and
+// its fingerprint. A device that cannot answer is listed with Err set; an
+// emulator that is not there, too. With no USB device attached and no
+// emulator given it only enumerates USB, which takes well under 50 ms.
+func (h *Hub) List(ctx context.Context, speculosAddrs []string) []Info {
+	var found []Info
+	for _, f := range h.factories {
+		infos, err := h.enumerate(f.usbVendorID())
+		if err != nil {
+			found = append(found, Info{Vendor: f.vendor(), Err: err})
+			continue
+		}
+		for _, i := range infos {
+			if model, ok := f.model(i); ok {
+				found = append(found, Info{Vendor: f.vendor(), Model: model, URI: URI{SchemeHID, i.Path}.String()})
+			}
+		}
+	}
+	for _, a := range speculosAddrs {
+		found = append(found, Info{Vendor: "Ledger", Model: "Speculos", URI: URI{SchemeSpeculos, a}.String()})
+	}
+
+	var wg sync.WaitGroup
+	for i := range found {
+		if found[i].Err != nil {
+			continue
+		}
+		wg.Add(1)
+		go func(in *Info) {
+			defer wg.Done()
+			*in = h.probe(ctx, *in)
+		}(&found[i])
+	}
+	wg.Wait()
+	return found
+}
+
+// probe opens a listed device and asks for its Info.
+func (h *Hub) probe(ctx context.Context, in Info) Info {
+	ctx, cancel := context.WithTimeout(ctx, h.ProbeTimeout)
+	defer cancel()
+	d, err := h.Open(ctx, in.URI)
+	if err != nil {
+		in.Err = err
+		return in
+	}
+	defer d.Close()
+	got, err := d.Info(ctx)
+	got.Err = err
+	if got.Model == "" {
+		got.Model = in.Model
+	}
+	return got
+}

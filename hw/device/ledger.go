@@ -1,0 +1,270 @@
+package device
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math/bits"
+	"sync"
+
+	"github.com/btcsuite/btcd/btcutil/psbt"
+	"github.com/btcsuite/btcd/txscript"
+
+	"codeberg.org/hardfolio/hardfolio/hw/ledger/btcapp"
+	"codeberg.org/hardfolio/hardfolio/hw/ledger/framing"
+	"codeberg.org/hardfolio/hardfolio/hw/ledger/policy"
+	"codeberg.org/hardfolio/hardfolio/hw/transport"
+)
+
+// ledgerFactory opens Ledger devices running the Bitcoin app (2.1.0 or
+// later): over USB HID with the APDU framing, or Speculos over TCP.
+type ledgerFactory struct{}
+
+func (ledgerFactory) vendor() string         { return "Ledger" }
+func (ledgerFactory) usbVendorID() uint16    { return ledgerVendorID }
+func (ledgerFactory) emulatorScheme() string { return SchemeSpeculos }
+
+func (ledgerFactory) model(h transport.HIDInfo) (string, bool) {
+	if h.VendorID != ledgerVendorID || !isLedgerAPDUInterface(h.UsagePage, h.Interface) {
+		return "", false
+	}
+	return ledgerModel(h.ProductID), true
+}
+
+func (ledgerFactory) open(ctx context.Context, u URI, model string) (Device, error) {
+	switch u.Scheme {
+	case SchemeHID:
+		h, err := transport.OpenHID(u.Path)
+		if err != nil {
+			return nil, err
+		}
+		return newLedger(u.String(), model, framing.NewConn(h), h), nil
+	case SchemeSpeculos:
+		s, err := transport.DialSpeculos(ctx, u.Path)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %s: %v (is the emulator running? hardfolio sim ledger starts one)", ErrNotFound, u, err)
+		}
+		return newLedger(u.String(), model, s, s), nil
+	}
+	return nil, fmt.Errorf("%w %s", ErrURI, u)
+}
+
+// ledger is a Ledger device running the Bitcoin app.
+//
+// Two locks, as the device and what we know of it are separate: comms is
+// held for a whole command, which may wait minutes for the user to confirm
+// on the device; state guards the answers already cached, so that Info
+// stays readable meanwhile.
+type ledger struct {
+	client *btcapp.Client
+	closer io.Closer
+
+	comms sync.Mutex
+
+	state sync.Mutex
+	info  Info // URI, Model, Vendor always; the rest once asked
+	asked bool // info holds an answer from the device
+}
+
+func newLedger(uri, model string, ex interface {
+	Exchange(context.Context, []byte) ([]byte, error)
+}, closer io.Closer) *ledger {
+	return &ledger{
+		client: btcapp.New(ex),
+		closer: closer,
+		info:   Info{Vendor: "Ledger", Model: model, URI: uri},
+	}
+}
+
+func (l *ledger) cached() (Info, bool) {
+	l.state.Lock()
+	defer l.state.Unlock()
+	return l.info, l.asked
+}
+
+// Info asks the device which app is open and, in the Bitcoin app, its
+// fingerprint. While another command holds the device (the user is
+// confirming), it returns what was learnt before, if anything.
+func (l *ledger) Info(ctx context.Context) (Info, error) {
+	if !l.comms.TryLock() {
+		if in, ok := l.cached(); ok {
+			return in, nil
+		}
+		l.comms.Lock()
+	}
+	defer l.comms.Unlock()
+	in, _ := l.cached()
+	app, err := l.client.AppAndVersion(ctx)
+	if err != nil {
+		return in, err
+	}
+	in.App, in.AppVersion = app.Name, app.Version
+	in.HasFingerprint = false
+	var ferr error
+	if app.Name == "Bitcoin" || app.Name == "Bitcoin Test" {
+		var fpr uint32
+		fpr, ferr = l.client.MasterFingerprint(ctx)
+		if ferr == nil {
+			in.Fingerprint, in.HasFingerprint = fpr, true
+		}
+	}
+	l.state.Lock()
+	l.info, l.asked = in, true
+	l.state.Unlock()
+	return in, ferr
+}
+
+func (l *ledger) Fingerprint(ctx context.Context) (uint32, error) {
+	l.comms.Lock()
+	defer l.comms.Unlock()
+	return l.fingerprint(ctx)
+}
+
+// fingerprint asks for the fingerprint; comms must be held.
+func (l *ledger) fingerprint(ctx context.Context) (uint32, error) {
+	fpr, err := l.client.MasterFingerprint(ctx)
+	if err != nil {
+		return 0, err
+	}
+	l.state.Lock()
+	l.info.Fingerprint, l.info.HasFingerprint = fpr, true
+	l.state.Unlock()
+	return fpr, nil
+}
+
+func (l *ledger) Xpub(ctx context.Context, path []uint32, display bool) (string, error) {
+	l.comms.Lock()
+	defer l.comms.Unlock()
+	return l.client.ExtendedPubkey(ctx, path, display)
+}
+
+// ledgerKinds maps script types to the app's default policies.
+var ledgerKinds = map[Kind]policy.Kind{
+	PKH: policy.Legacy, SHWPKH: policy.NestedSegwit, WPKH: policy.NativeSegwit, TR: policy.Taproot,
+}
+
+// defaultPolicy is the app's unregistered single-sig policy for desc.
+func defaultPolicy(desc DescriptorRef) (policy.Policy, error) {
+	k, ok := ledgerKinds[desc.Kind]
+	if !ok {
+		return policy.Policy{}, fmt.Errorf("%w: script type %q (want pkh, sh-wpkh, wpkh or tr)", ErrUnsupported, desc.Kind)
+	}
+	return policy.Policy{
+		Template: k.Template(),
+		Keys:     []string{policy.KeyString(desc.Fingerprint, desc.Account, desc.Xpub)},
+	}, nil
+}
+
+// Address shows the address through the app's default policy for desc,
+// which the app accepts only for its own standard accounts
+// (m/44'|49'|84'|86'/coin'/account' with account at most 100).
+func (l *ledger) Address(ctx context.Context, desc DescriptorRef, change bool, index uint32, display bool) (string, error) {
+	p, err := defaultPolicy(desc)
+	if err != nil {
+		return "", err
+	}
+	l.comms.Lock()
+	defer l.comms.Unlock()
+	fpr, err := l.fingerprint(ctx)
+	if err != nil {
+		return "", err
+	}
+	if fpr != desc.Fingerprint {
+		return "", fmt.Errorf("%w: the descriptor's key is from seed %08x, the device's is %08x", ErrNotOurs, desc.Fingerprint, fpr)
+	}
+	return l.client.WalletAddress(ctx, p, nil, change, index, display)
+}
+
+// SignPSBT finds the device's accounts among the inputs' key derivations
+// (the device's fingerprint, path purpose'/coin'/account'/change/index),
+// runs SIGN_PSBT once per account with its default policy, and inserts
+// every signature into a copy of pkt.
+func (l *ledger) SignPSBT(ctx context.Context, pkt *psbt.Packet) (*psbt.Packet, error) {
+	l.comms.Lock()
+	defer l.comms.Unlock()
+	fpr, err := l.fingerprint(ctx)
+	if err != nil {
+		return nil, err
+	}
+	accounts, err := psbtAccounts(pkt, fpr)
+	if err != nil {
+		return nil, err
+	}
+	var sigs []btcapp.PartialSignature
+	for _, a := range accounts {
+		xpub, err := l.client.ExtendedPubkey(ctx, a.Account, false)
+		if err != nil {
+			return nil, fmt.Errorf("account %s: %w", FormatPath(a.Account), err)
+		}
+		a.Xpub = xpub
+		p, err := defaultPolicy(a)
+		if err != nil {
+			return nil, err
+		}
+		s, err := l.client.SignPacket(ctx, pkt, p, nil)
+		if err != nil {
+			return nil, err
+		}
+		sigs = append(sigs, s...)
+	}
+	return btcapp.InsertSignatures(pkt, sigs)
+}
+
+func (l *ledger) Close() error { return l.closer.Close() }
+
+// psbtAccounts lists, in input order, the distinct single-sig accounts of
+// seed fpr that the inputs of pkt spend from: the script type of the coin
+// spent and the first three steps of the key's path. It fails with
+// ErrNotOurs when no input has a key of fpr.
+func psbtAccounts(pkt *psbt.Packet, fpr uint32) ([]DescriptorRef, error) {
+	psbtFpr := bits.ReverseBytes32(fpr) // PSBTs store the 4 bytes little-endian
+	var out []DescriptorRef
+	seen := map[string]bool{}
+	add := func(k Kind, path []uint32) {
+		if len(path) < 3 {
+			return
+		}
+		acct := append([]uint32(nil), path[:len(path)-2]...)
+		key := string(k) + FormatPath(acct)
+		if !seen[key] {
+			seen[key] = true
+			out = append(out, DescriptorRef{Kind: k, Fingerprint: fpr, Account: acct})
+		}
+	}
+	for i, in := range pkt.Inputs {
+		for _, d := range in.TaprootBip32Derivation {
+			if d.MasterKeyFingerprint == psbtFpr && len(d.LeafHashes) == 0 {
+				add(TR, d.Bip32Path)
+			}
+		}
+		var script []byte
+		switch {
+		case in.WitnessUtxo != nil:
+			script = in.WitnessUtxo.PkScript
+		case in.NonWitnessUtxo != nil && i < len(pkt.UnsignedTx.TxIn):
+			if n := pkt.UnsignedTx.TxIn[i].PreviousOutPoint.Index; int(n) < len(in.NonWitnessUtxo.TxOut) {
+				script = in.NonWitnessUtxo.TxOut[n].PkScript
+			}
+		}
+		var k Kind
+		switch {
+		case txscript.IsPayToWitnessPubKeyHash(script):
+			k = WPKH
+		case txscript.IsPayToScriptHash(script) && txscript.IsPayToWitnessPubKeyHash(in.RedeemScript):
+			k = SHWPKH
+		case txscript.IsPayToPubKeyHash(script):
+			k = PKH
+		default:
+			continue
+		}
+		for _, d := range in.Bip32Derivation {
+			if d.MasterKeyFingerprint == psbtFpr {
+				add(k, d.Bip32Path)
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%w: no input of the PSBT has a key of seed %08x (the inputs need BIP 32 derivations with the device's fingerprint)", ErrNotOurs, fpr)
+	}
+	return out, nil
+}
