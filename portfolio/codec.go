@@ -238,6 +238,10 @@ func Decode(name string, data []byte) (*Portfolio, error) {
 }
 
 func decodeDoc(data []byte, doc *fileDoc) error {
+	// Sizing the big arrays up front spares the decoder growing and
+	// copying them table by table.
+	doc.Holdings = make([]fileHolding, 0, bytes.Count(data, []byte("[[holding]]")))
+	doc.Prices = make([]filePrice, 0, bytes.Count(data, []byte("[[price]]")))
 	return toml.NewDecoder(bytes.NewReader(data)).DisallowUnknownFields().EnableUnmarshalerInterface().Decode(doc)
 }
 
