@@ -41,6 +41,7 @@ in three currencies. Edits work but stay in memory; nothing is written.`,
 func addTUIFlags(fs *pflag.FlagSet) {
 	fs.String("theme", tui.ThemeAuto, "colours for a dark or light terminal: dark, light or auto (from COLORFGBG, else dark)")
 	fs.String("unit", "", "valuation unit to start in: a currency (USD, EUR, CHF...), XAU, BTC or sats (default: the portfolio's)")
+	fs.StringSlice("speculos", nil, "device emulators (host:port of a Speculos APDU port, or hardfolio sim ledger) for the Devices screen")
 	fs.Bool("exit-after-first-frame", false, "draw one frame and exit (start-up checks)")
 	_ = fs.MarkHidden("exit-after-first-frame")
 }
@@ -101,6 +102,11 @@ func tuiOptions(cmd *cobra.Command) (tui.Options, error) {
 			return opts, fmt.Errorf("exit after first frame: %q is not true or false", v)
 		}
 		opts.ExitAfterFirstFrame = exit
+	}
+	if f := cmd.Flags().Lookup("speculos"); f != nil {
+		if addrs, err := cmd.Flags().GetStringSlice("speculos"); err == nil {
+			opts.Speculos = addrs
+		}
 	}
 	return opts, nil
 }

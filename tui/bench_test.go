@@ -34,7 +34,7 @@ func benchModel(b *testing.B, p *portfolio.Portfolio, w, h int) *tui.Model {
 	if err := bk.Save(p); err != nil {
 		b.Fatal(err)
 	}
-	m := tui.New(tui.Options{Book: bk, Now: tuitest.Now, Theme: "dark", Getenv: env})
+	m := tui.New(tui.Options{Book: bk, Now: tuitest.Now, Theme: "dark", Getenv: env, Devices: deviceService()})
 	tuitest.Send(m, tea.WindowSizeMsg{Width: w, Height: h})
 	return m
 }

@@ -29,7 +29,7 @@ func env(k string) string {
 // interface.
 func newDemo(tb testing.TB, w, h int) *tui.Model {
 	tb.Helper()
-	m := tui.New(tui.Options{Book: book.OpenDemo(tuitest.Clock), Now: tuitest.Now, Theme: "dark", Getenv: env})
+	m := tui.New(tui.Options{Book: book.OpenDemo(tuitest.Clock), Now: tuitest.Now, Theme: "dark", Getenv: env, Devices: deviceService()})
 	tuitest.Send(m, tea.WindowSizeMsg{Width: w, Height: h})
 	return m
 }
@@ -70,12 +70,12 @@ func TestHelp(t *testing.T) {
 }
 
 func TestPlaceholders(t *testing.T) {
-	for i, name := range []string{"Devices", "Analysis", "Stress", "Rebalance"} {
+	for i, name := range []string{"Analysis", "Stress", "Rebalance"} {
 		t.Run(name, func(t *testing.T) {
 			eachSize(t, func(m *tui.Model) {
-				tuitest.Press(m, m.Context().Keys.Screen[3+i])
+				tuitest.Press(m, m.Context().Keys.Screen[4+i])
 				if got := m.Screen(m.Active()).Title(); got != name {
-					t.Fatalf("screen %d is %q, want %q", 4+i, got, name)
+					t.Fatalf("screen %d is %q, want %q", 5+i, got, name)
 				}
 			})
 		})

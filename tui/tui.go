@@ -1,7 +1,7 @@
 // Package tui is hardfolio's full-screen terminal interface: a small root
 // model that owns the tabs, the status line, the help overlay, the
 // valuation unit and the undo history, and one model per screen
-// (dashboard, holdings, and the tabs later versions fill).
+// (dashboard, holdings, wallets, devices, and the tabs later versions fill).
 //
 // Screens share a common.Context (size, styles, keymap, clock, book and
 // the current valuation snapshot). Work that touches the disk or values the
@@ -22,6 +22,7 @@ import (
 	"codeberg.org/hardfolio/hardfolio/portfolio/book"
 	"codeberg.org/hardfolio/hardfolio/tui/common"
 	"codeberg.org/hardfolio/hardfolio/tui/dashboard"
+	"codeberg.org/hardfolio/hardfolio/tui/devices"
 	"codeberg.org/hardfolio/hardfolio/tui/holdings"
 	"codeberg.org/hardfolio/hardfolio/tui/keys"
 	"codeberg.org/hardfolio/hardfolio/tui/placeholder"
@@ -56,6 +57,13 @@ type Options struct {
 	// Wallets is where the Wallets screen reads wallet caches and labels,
 	// and how it syncs; nil means wallets.DefaultService.
 	Wallets *wallets.Service
+	// Speculos lists emulator addresses (host:port) the Devices screen
+	// lists besides USB devices, such as "hardfolio sim ledger" prints;
+	// empty means USB devices only.
+	Speculos []string
+	// Devices is how the Devices screen reaches hardware wallets; nil
+	// means a device.Hub, refreshed every two seconds.
+	Devices *devices.Service
 }
 
 // Run shows the interface until the user quits.
@@ -103,6 +111,13 @@ func Run(opts Options) error {
 func walletService(s *wallets.Service) wallets.Service {
 	if s == nil {
 		return wallets.DefaultService()
+	}
+	return *s
+}
+
+func deviceService(s *devices.Service) devices.Service {
+	if s == nil {
+		return devices.Service{}
 	}
 	return *s
 }
@@ -162,7 +177,7 @@ func newModel(opts Options, tty bool) *Model {
 			dash,
 			holdings.New(ctx),
 			wallets.New(ctx, walletService(opts.Wallets)),
-			placeholder.Devices(ctx),
+			devices.New(ctx, deviceService(opts.Devices), opts.Speculos),
 			placeholder.Analysis(ctx),
 			placeholder.Stress(ctx),
 			placeholder.Rebalance(ctx),

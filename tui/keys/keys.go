@@ -53,6 +53,10 @@ type KeyMap struct {
 	SyncWallet    key.Binding
 	Send          key.Binding
 
+	// Devices.
+	ImportAccount key.Binding
+	VerifyAddress key.Binding
+
 	// The send form.
 	AddRecipient    key.Binding
 	RemoveRecipient key.Binding
@@ -110,6 +114,9 @@ func DefaultKeyMap() *KeyMap {
 		SyncWallet:    key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sync wallet (esc cancels)")),
 		Send:          key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "pay / send (writes an unsigned PSBT)")),
 
+		ImportAccount: key.NewBinding(key.WithKeys("i"), key.WithHelp("i", "import an account from the device")),
+		VerifyAddress: key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "show the receive address on the device (esc cancels)")),
+
 		AddRecipient:    key.NewBinding(key.WithKeys("ctrl+n"), key.WithHelp("ctrl+n", "add a recipient")),
 		RemoveRecipient: key.NewBinding(key.WithKeys("ctrl+x"), key.WithHelp("ctrl+x", "remove this recipient")),
 		ToggleCoin:      key.NewBinding(key.WithKeys(" "), key.WithHelp("space", "pick or unpick a coin")),
@@ -145,6 +152,11 @@ func (km *KeyMap) Navigation() []key.Binding {
 // Wallets lists the bindings of the Wallets screen, for help.
 func (km *KeyMap) Wallets() []key.Binding {
 	return []key.Binding{km.NextWallet, km.PrevWallet, km.ViewReceive, km.ViewAddresses, km.ViewUTXOs, km.ViewHistory, km.SyncWallet, km.Send}
+}
+
+// Devices lists the bindings of the Devices screen, for help.
+func (km *KeyMap) Devices() []key.Binding {
+	return []key.Binding{km.ImportAccount, km.VerifyAddress, km.NextWallet, km.PrevWallet}
 }
 
 // SendForm lists the bindings of the send form beyond those of every
@@ -212,6 +224,7 @@ func (km *KeyMap) Sections() []Section {
 		{"Holdings", []key.Binding{km.Add, km.Edit, km.Delete, km.Sort, km.Reverse, km.Filter, km.ClearFilter}},
 		{"Wallets", km.Wallets()},
 		{"Send form", km.SendForm()},
+		{"Devices", km.Devices()},
 		{"Forms", []key.Binding{km.NextField, km.PrevField, km.NextOption, km.PrevOption, km.Submit, km.Accept, km.Cancel}},
 		{"Questions", []key.Binding{km.Yes, km.No}},
 	}

@@ -33,20 +33,7 @@ func New(ctx *common.Context, title, summary string, points []string, meanwhile 
 	return &Model{Context: ctx, title: title, summary: summary, points: points, meanwhile: meanwhile}
 }
 
-// Devices, Analysis, Stress and Rebalance are the tabs later versions
-// fill.
-
-// Devices is the hardware wallets tab.
-func Devices(ctx *common.Context) *Model {
-	return New(ctx, "Devices",
-		"Hardware wallets (Ledger, Trezor) over USB, or their emulators.",
-		[]string{
-			"show each device's fingerprint and extended public keys",
-			"check a receive address on the device's own screen",
-			"sign a PSBT on the device: the keys stay on it, hardfolio never sees them",
-		},
-		"use your wallet vendor's software to sign.")
-}
+// Analysis, Stress and Rebalance are the tabs later versions fill.
 
 // Analysis is the analysis tab.
 func Analysis(ctx *common.Context) *Model {
