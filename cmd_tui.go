@@ -2,12 +2,15 @@ package main
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"strconv"
 
+	"github.com/btcsuite/btcd/chaincfg"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	simledger "codeberg.org/hardfolio/hardfolio/hw/sim/ledger"
 	"codeberg.org/hardfolio/hardfolio/portfolio"
 	"codeberg.org/hardfolio/hardfolio/portfolio/book"
 	"codeberg.org/hardfolio/hardfolio/tui"
@@ -55,6 +58,19 @@ func runTUI(cmd *cobra.Command, g *globals, demo bool) error {
 	var b *book.Book
 	if demo {
 		b = book.OpenDemo(g.now())
+		if !opts.ExitAfterFirstFrame {
+			// The demo brings a simulated Ledger, so the Devices screen
+			// can import an account and verify an address without
+			// hardware. It listens on loopback only and is created off
+			// the start-up path (its seed takes a few milliseconds).
+			addr, stop, err := startDemoDevice()
+			if err != nil {
+				return err
+			}
+			defer stop()
+			opts.Speculos = append(opts.Speculos, addr)
+			opts.Notice = "Demo device " + addr + ": " + simledger.Warning
+		}
 	} else {
 		if b, err = g.openBook(); err != nil {
 			return err
@@ -109,4 +125,30 @@ func tuiOptions(cmd *cobra.Command) (tui.Options, error) {
 		}
 	}
 	return opts, nil
+}
+
+// startDemoDevice serves a simulated Ledger (testnet app, Speculos' default
+// seed) on a free loopback port and returns its address and a stop
+// function.
+func startDemoDevice() (addr string, stop func(), err error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, fmt.Errorf("demo device: %w", err)
+	}
+	ready := make(chan *simledger.Device, 1)
+	go func() {
+		dev, _, err := simledger.New(simledger.Options{Network: &chaincfg.TestNet3Params})
+		if err != nil {
+			ln.Close()
+			ready <- nil
+			return
+		}
+		ready <- dev
+		dev.Serve(ln)
+	}()
+	return ln.Addr().String(), func() {
+		if dev := <-ready; dev != nil {
+			dev.Close()
+		}
+	}, nil
 }

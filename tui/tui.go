@@ -64,6 +64,9 @@ type Options struct {
 	// Devices is how the Devices screen reaches hardware wallets; nil
 	// means a device.Hub, refreshed every two seconds.
 	Devices *devices.Service
+	// Notice is a warning shown in the status line at start, such as the
+	// demo's simulated device holding a private key.
+	Notice string
 }
 
 // Run shows the interface until the user quits.
@@ -182,6 +185,9 @@ func newModel(opts Options, tty bool) *Model {
 			placeholder.Stress(ctx),
 			placeholder.Rebalance(ctx),
 		},
+	}
+	if opts.Notice != "" {
+		m.status, m.statusLevel = opts.Notice, common.Warn
 	}
 	// Screens lay out when first shown (see sync).
 	m.seen = make([]screenState, len(m.screens))
