@@ -203,55 +203,8 @@ renames it, and the holdings that name it follow.`,
 // newCustodiansRmCmd is "custodians rm ID...": refused while a holding
 // names the custodian, all the IDs or none.
 func newCustodiansRmCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
-		Use:               "rm ID...",
-		Aliases:           []string{"remove"},
-		Short:             "Remove custodians that hold nothing",
-		Args:              cobra.MinimumNArgs(1),
-		ValidArgsFunction: g.completeCustodianIDs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			b, err := g.openWritable(cmd)
-			if err != nil {
-				return err
-			}
-			defer b.Close()
-			q := b.Portfolio().Clone()
-			for _, id := range args {
-				if q.Custodian(id) == nil {
-					return fmt.Errorf("%s: no custodian with ID %q (see: hardfolio custodians list); nothing was removed", b.Path(), id)
-				}
-				if users := custodianUsers(q, id); len(users) > 0 {
-					return fmt.Errorf("custodian %q still holds or issues %s: move them (hardfolio holdings edit ID --custodian OTHER, or --issuer OTHER) or remove them first; nothing was removed",
-						id, strings.Join(users, ", "))
-				}
-				for i := range q.Custodians {
-					if q.Custodians[i].ID == id {
-						q.Custodians = append(q.Custodians[:i], q.Custodians[i+1:]...)
-						break
-					}
-				}
-			}
-			if err := b.Save(q); err != nil {
-				return err
-			}
-			for _, id := range args {
-				fmt.Fprintf(cmd.OutOrStdout(), "removed custodian %s\n", id)
-			}
-			return nil
-		},
-	}
-}
-
-// custodianUsers lists the IDs of the holdings that name custodian id, as
-// custodian or as ETF issuer.
-func custodianUsers(p *portfolio.Portfolio, id string) []string {
-	var out []string
-	for _, h := range p.Holdings {
-		if h.Custodian == id || h.Issuer == id {
-			out = append(out, h.ID)
-		}
-	}
-	return out
+	return g.removeCmd("custodian", "Remove custodians that hold nothing", "hardfolio custodians list",
+		g.completeCustodianIDs, (*portfolio.Portfolio).WithoutCustodian)
 }
 
 type custodianJSON struct {

@@ -380,12 +380,21 @@ renames it. The flags are those of "holdings add".`,
 
 // newHoldingsRmCmd is "holdings rm ID...": all the IDs or none.
 func newHoldingsRmCmd(g *globals) *cobra.Command {
+	return g.removeCmd("holding", "Remove holdings", "hardfolio holdings list",
+		g.completeHoldingIDs, (*portfolio.Portfolio).WithoutHolding)
+}
+
+// removeCmd builds "rm ID...", removing each ID with remove and saving
+// once: all the IDs or none. An unknown ID points at list, the command
+// that shows the IDs.
+func (g *globals) removeCmd(noun, short, list string, complete cobra.CompletionFunc,
+	remove func(*portfolio.Portfolio, string) (*portfolio.Portfolio, error)) *cobra.Command {
 	return &cobra.Command{
 		Use:               "rm ID...",
 		Aliases:           []string{"remove"},
-		Short:             "Remove holdings",
+		Short:             short,
 		Args:              cobra.MinimumNArgs(1),
-		ValidArgsFunction: g.completeHoldingIDs,
+		ValidArgsFunction: complete,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			b, err := g.openWritable(cmd)
 			if err != nil {
@@ -394,15 +403,18 @@ func newHoldingsRmCmd(g *globals) *cobra.Command {
 			defer b.Close()
 			q := b.Portfolio()
 			for _, id := range args {
-				if q, err = q.WithoutHolding(id); err != nil {
-					return fmt.Errorf("%s: %w (see: hardfolio holdings list); nothing was removed", b.Path(), err)
+				if q, err = remove(q, id); err != nil {
+					if errors.Is(err, portfolio.ErrNoSuchID) {
+						return fmt.Errorf("%s: no %s with ID %q (see: %s); nothing was removed", b.Path(), noun, id, list)
+					}
+					return fmt.Errorf("%w; nothing was removed", err)
 				}
 			}
 			if err := b.Save(q); err != nil {
 				return err
 			}
 			for _, id := range args {
-				fmt.Fprintf(cmd.OutOrStdout(), "removed holding %s\n", id)
+				fmt.Fprintf(cmd.OutOrStdout(), "removed %s %s\n", noun, id)
 			}
 			return nil
 		},

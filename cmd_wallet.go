@@ -444,36 +444,10 @@ func newWalletListCmd(g *globals) *cobra.Command {
 }
 
 func newWalletRmCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
-		Use:               "rm ID...",
-		Aliases:           []string{"remove"},
-		Short:             "Remove wallets that no holding takes its balance from",
-		Args:              cobra.MinimumNArgs(1),
-		ValidArgsFunction: g.completeWalletIDs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			b, err := g.openWritable(cmd)
-			if err != nil {
-				return err
-			}
-			defer b.Close()
-			q := b.Portfolio()
-			for _, id := range args {
-				if q.WalletConfig(id) == nil {
-					return fmt.Errorf("%s: no wallet with ID %q (see: hardfolio wallet list); nothing was removed", b.Path(), id)
-				}
-				if q, err = q.WithoutWallet(id); err != nil {
-					return fmt.Errorf("%w; nothing was removed", err)
-				}
-			}
-			if err := b.Save(q); err != nil {
-				return err
-			}
-			for _, id := range args {
-				fmt.Fprintf(cmd.OutOrStdout(), "removed wallet %s (its cache and labels stay where they are)\n", id)
-			}
-			return nil
-		},
-	}
+	cmd := g.removeCmd("wallet", "Remove wallets that no holding takes its balance from", "hardfolio wallet list",
+		g.completeWalletIDs, (*portfolio.Portfolio).WithoutWallet)
+	cmd.Long = "Remove wallets from the portfolio. Their caches and labels stay where they are."
+	return cmd
 }
 
 // btcString writes sats as BTC with 8 decimals.

@@ -1,6 +1,7 @@
 package portfolio
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -31,14 +32,48 @@ func (p *Portfolio) WithHolding(h Holding, replace bool) (*Portfolio, error) {
 	return q, nil
 }
 
+// ErrNoSuchID is wrapped by the errors of edits that name an entry the
+// portfolio does not have.
+var ErrNoSuchID = errors.New("no such ID")
+
+func noSuchID(kind, id string) error {
+	return fmt.Errorf("no %s with ID %q: %w", kind, id, ErrNoSuchID)
+}
+
 // WithoutHolding returns a copy of p without the holding id.
 func (p *Portfolio) WithoutHolding(id string) (*Portfolio, error) {
 	i := p.HoldingIndex(id)
 	if i < 0 {
-		return nil, fmt.Errorf("no holding with ID %q", id)
+		return nil, noSuchID("holding", id)
 	}
 	q := p.Clone()
 	q.Holdings = append(q.Holdings[:i], q.Holdings[i+1:]...)
+	return q, nil
+}
+
+// WithoutCustodian returns a copy of p without the custodian id. A
+// custodian that a holding still names, as custodian or as ETF issuer, is
+// refused, with the holdings named.
+func (p *Portfolio) WithoutCustodian(id string) (*Portfolio, error) {
+	if p.Custodian(id) == nil {
+		return nil, noSuchID("custodian", id)
+	}
+	var users []string
+	for _, h := range p.Holdings {
+		if h.Custodian == id || h.Issuer == id {
+			users = append(users, h.ID)
+		}
+	}
+	if len(users) > 0 {
+		return nil, fmt.Errorf("custodian %q still holds or issues %s: move them to another custodian or remove them first", id, strings.Join(users, ", "))
+	}
+	q := p.Clone()
+	for i := range q.Custodians {
+		if q.Custodians[i].ID == id {
+			q.Custodians = append(q.Custodians[:i], q.Custodians[i+1:]...)
+			break
+		}
+	}
 	return q, nil
 }
 

@@ -1,6 +1,7 @@
 package portfolio
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -105,5 +106,29 @@ func TestEditsLeaveOriginal(t *testing.T) {
 	}
 	if now, _ := Encode(p); string(now) != string(before) {
 		t.Errorf("edits changed the original portfolio")
+	}
+}
+
+func TestWithoutCustodian(t *testing.T) {
+	p := Demo(testNow)
+	if _, err := p.WithoutCustodian("nope"); !errors.Is(err, ErrNoSuchID) {
+		t.Errorf("unknown custodian: %v", err)
+	}
+	// spdr issues the GLD holding without holding it: still in use.
+	if _, err := p.WithoutCustodian("spdr"); err == nil || !strings.Contains(err.Error(), "gld") {
+		t.Errorf("custodian issuing gld removed: %v", err)
+	}
+	q, err := p.WithoutHolding("krugerrands")
+	if err == nil {
+		q, err = q.WithoutHolding("maples")
+	}
+	if err == nil {
+		q, err = q.WithoutCustodian("home-safe")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q.Custodian("home-safe") != nil || p.Custodian("home-safe") == nil || q.Validate() != nil {
+		t.Error("home-safe not removed from the copy only, or the copy is invalid")
 	}
 }

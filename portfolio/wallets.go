@@ -91,7 +91,7 @@ func (p *Portfolio) WithWallet(w WalletConfig, replace bool) (*Portfolio, error)
 // holding still names is refused, with the holdings named.
 func (p *Portfolio) WithoutWallet(id string) (*Portfolio, error) {
 	if p.WalletConfig(id) == nil {
-		return nil, fmt.Errorf("no wallet with ID %q", id)
+		return nil, noSuchID("wallet", id)
 	}
 	var users []string
 	for _, h := range p.Holdings {
