@@ -31,10 +31,8 @@ type edge struct {
 // (ties broken by the order of the price book: prices first, then FX).
 type Converter struct {
 	Target Unit
-	factor map[string]decimal.Decimal // value of one node in Target's node
-	parts  map[string]factorParts     // the factors' coefficients and exponents
-	oldest map[string]time.Time       // oldest quote on the path
-	path   map[string][]*Quote
+	parts  map[string]factorParts // the factors' coefficients and exponents
+	oldest map[string]time.Time   // oldest quote on the path
 }
 
 // conversionPrecision is the number of decimal places kept when a rate is
@@ -62,10 +60,10 @@ func NewConverter(p *Portfolio, target Unit) *Converter {
 	}
 	c := &Converter{
 		Target: target,
-		factor: map[string]decimal.Decimal{target.node(): decimal.NewFromInt(1)},
 		oldest: map[string]time.Time{},
-		path:   map[string][]*Quote{},
 	}
+	// factor[n] is the value of one n in the target's node.
+	factor := map[string]decimal.Decimal{target.node(): decimal.NewFromInt(1)}
 	queue := []string{target.node()}
 	for len(queue) > 0 {
 		n := queue[0]
@@ -74,7 +72,7 @@ func NewConverter(p *Portfolio, target Unit) *Converter {
 		// in the target: factor[m] = (value of one m in n) * factor[n].
 		for _, e := range adj[n] {
 			m := e.to
-			if _, seen := c.factor[m]; seen {
+			if _, seen := factor[m]; seen {
 				continue
 			}
 			var mInN decimal.Decimal
@@ -85,23 +83,22 @@ func NewConverter(p *Portfolio, target Unit) *Converter {
 				// quote says 1 n = rate m, so 1 m = 1/rate n.
 				mInN = decimal.NewFromInt(1).DivRound(e.q.Rate, conversionPrecision)
 			}
-			c.factor[m] = mInN.Mul(c.factor[n])
+			factor[m] = mInN.Mul(factor[n])
 			old := c.oldest[n]
 			if old.IsZero() || e.q.Time.Before(old) {
 				old = e.q.Time
 			}
 			c.oldest[m] = old
-			c.path[m] = append(append([]*Quote(nil), c.path[n]...), e.q)
 			queue = append(queue, m)
 		}
 	}
 	if target == UnitSat {
-		for k, f := range c.factor {
-			c.factor[k] = f.Mul(satsPerBTC)
+		for k, f := range factor {
+			factor[k] = f.Mul(satsPerBTC)
 		}
 	}
-	c.parts = make(map[string]factorParts, len(c.factor))
-	for k, f := range c.factor {
+	c.parts = make(map[string]factorParts, len(factor))
+	for k, f := range factor {
 		c.parts[k] = factorParts{coef: f.Coefficient(), exp: f.Exponent()}
 	}
 	return c
@@ -150,22 +147,22 @@ func (s *scaler) mulRound(amount decimal.Decimal, f factorParts, scale int32) (d
 	return decimal.NewFromBigInt(&s.q, -scale), &s.q
 }
 
-// Value converts amount of node into the target unit. ok is false when no
-// chain of quotes links node to the target.
+// Value converts amount of node into the target unit, rounded to the
+// unit's smallest unit as valuation rounds each holding. ok is false when
+// no chain of quotes links node to the target.
 func (c *Converter) Value(node string, amount decimal.Decimal) (v decimal.Decimal, ok bool) {
-	f, ok := c.factor[node]
+	f, ok := c.parts[node]
 	if !ok {
 		return decimal.Zero, false
 	}
-	return amount.Mul(f), true
+	var sc scaler
+	v, _ = sc.mulRound(amount, f, c.Target.Scale())
+	return v, true
 }
 
 // Oldest is the time of the oldest quote used to value node; zero for the
 // target itself.
 func (c *Converter) Oldest(node string) time.Time { return c.oldest[node] }
-
-// Path lists the quotes used to value node, from the target outwards.
-func (c *Converter) Path(node string) []*Quote { return c.path[node] }
 
 // Line is one holding's valuation.
 type Line struct {

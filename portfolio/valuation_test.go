@@ -244,3 +244,17 @@ func TestWeightsMatchDecimalDivision(t *testing.T) {
 		}
 	}
 }
+
+func TestConverterValueMatchesValuation(t *testing.T) {
+	p := small()
+	for _, u := range []Unit{"USD", "EUR", UnitSat, UnitXAU} {
+		c := NewConverter(p, u)
+		got, ok := c.Value(string(UnitBTC), p.Holdings[0].BTC())
+		if want := Valuate(p, u, testNow).Lines[0].Value; !ok || !got.Equal(want) {
+			t.Errorf("%s: Value = %s (%v), valuation line = %s", u, got, ok, want)
+		}
+	}
+	if _, ok := NewConverter(p, "JPY").Value(string(UnitBTC), d("1")); ok {
+		t.Error("JPY has no quotes, yet BTC converted")
+	}
+}

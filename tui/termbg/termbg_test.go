@@ -1,8 +1,10 @@
 package termbg
 
 import (
-	"sort"
+	"reflect"
 	"testing"
+
+	tea "github.com/charmbracelet/bubbletea"
 )
 
 func TestDark(t *testing.T) {
@@ -26,11 +28,14 @@ func TestDark(t *testing.T) {
 }
 
 // TestPathSortsBeforeBubbletea guards the init-order property the package
-// relies on.
+// relies on, with the import paths as the compiler sees them: renaming the
+// module, or moving this package, must not put it after bubbletea.
 func TestPathSortsBeforeBubbletea(t *testing.T) {
-	paths := []string{"github.com/charmbracelet/bubbletea", "codeberg.org/hardfolio/hardfolio/tui/termbg"}
-	sort.Strings(paths)
-	if paths[0] != "codeberg.org/hardfolio/hardfolio/tui/termbg" {
-		t.Fatal("termbg no longer initialises before bubbletea: its import path must sort first")
+	ours := reflect.TypeOf(marker{}).PkgPath()
+	theirs := reflect.TypeOf(tea.KeyMsg{}).PkgPath()
+	if ours >= theirs {
+		t.Fatalf("%s initialises after %s: its import path must sort first", ours, theirs)
 	}
 }
+
+type marker struct{}
