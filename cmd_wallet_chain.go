@@ -167,36 +167,24 @@ type balanceJSON struct {
 }
 
 func newWalletBalanceCmd(g *globals) *cobra.Command {
-	var asJSON bool
-	cmd := &cobra.Command{
-		Use:               "balance ID",
-		Short:             "Show a wallet's balance from its last sync",
-		Args:              cobra.ExactArgs(1),
-		ValidArgsFunction: g.completeWalletIDs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			_, st, err := g.cachedState(cmd, args[0])
-			if err != nil {
-				return err
-			}
-			bal := st.Balance()
-			j := balanceJSON{Wallet: args[0], TipHeight: st.Tip().Height, TipHash: st.Tip().Hash.String(),
-				ConfirmedSats: bal.Confirmed, UnconfirmedSats: bal.Unconfirmed, TotalSats: bal.Total(), Total: btcString(bal.Total()),
-				UTXOCount: len(st.UTXOs()), TransactionCount: len(st.History())}
-			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), j)
-			}
+	return g.walletStateCmd(&cobra.Command{
+		Use:   "balance ID",
+		Short: "Show a wallet's balance from its last sync",
+	}, func(cmd *cobra.Command, id string, st *wallet.State) (any, func(w io.Writer), error) {
+		bal := st.Balance()
+		j := balanceJSON{Wallet: id, TipHeight: st.Tip().Height, TipHash: st.Tip().Hash.String(),
+			ConfirmedSats: bal.Confirmed, UnconfirmedSats: bal.Unconfirmed, TotalSats: bal.Total(), Total: btcString(bal.Total()),
+			UTXOCount: len(st.UTXOs()), TransactionCount: len(st.History())}
+		return j, func(w io.Writer) {
 			t := newTable("", "BTC").alignRight(1)
 			t.add("confirmed", btcString(bal.Confirmed))
 			t.add("unconfirmed", btcString(bal.Unconfirmed))
 			t.rule()
 			t.add("total", btcString(bal.Total()))
-			t.write(cmd.OutOrStdout(), "")
-			fmt.Fprintf(cmd.OutOrStdout(), "%d unspent outputs, %d transactions, synced to block %d\n", j.UTXOCount, j.TransactionCount, j.TipHeight)
-			return nil
-		},
-	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "write JSON (keys in docs/cli.md)")
-	return cmd
+			t.write(w, "")
+			fmt.Fprintf(w, "%d unspent outputs, %d transactions, synced to block %d\n", j.UTXOCount, j.TransactionCount, j.TipHeight)
+		}, nil
+	})
 }
 
 // ---- utxos ----
@@ -217,31 +205,22 @@ type utxosJSON struct {
 }
 
 func newWalletUTXOsCmd(g *globals) *cobra.Command {
-	var asJSON bool
-	cmd := &cobra.Command{
-		Use:               "utxos ID",
-		Short:             "List a wallet's unspent outputs, largest first",
-		Args:              cobra.ExactArgs(1),
-		ValidArgsFunction: g.completeWalletIDs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			_, st, err := g.cachedState(cmd, args[0])
-			if err != nil {
-				return err
+	return g.walletStateCmd(&cobra.Command{
+		Use:   "utxos ID",
+		Short: "List a wallet's unspent outputs, largest first",
+	}, func(cmd *cobra.Command, id string, st *wallet.State) (any, func(w io.Writer), error) {
+		frozen := map[string]bool{}
+		if s, err := openLabels(id); err == nil {
+			for _, op := range s.Frozen() {
+				frozen[op.String()] = true
 			}
-			frozen := map[string]bool{}
-			if s, err := openLabels(args[0]); err == nil {
-				for _, op := range s.Frozen() {
-					frozen[op.String()] = true
-				}
-			}
-			out := utxosJSON{Wallet: args[0], UTXOs: []utxoJSON{}}
-			for _, u := range st.UTXOs() {
-				out.UTXOs = append(out.UTXOs, utxoJSON{OutPoint: u.OutPoint.String(), Sats: u.Value, Address: u.Address,
-					Change: u.Change, Index: u.Index, Height: u.Height, Frozen: frozen[u.OutPoint.String()]})
-			}
-			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), out)
-			}
+		}
+		out := utxosJSON{Wallet: id, UTXOs: []utxoJSON{}}
+		for _, u := range st.UTXOs() {
+			out.UTXOs = append(out.UTXOs, utxoJSON{OutPoint: u.OutPoint.String(), Sats: u.Value, Address: u.Address,
+				Change: u.Change, Index: u.Index, Height: u.Height, Frozen: frozen[u.OutPoint.String()]})
+		}
+		return out, func(w io.Writer) {
 			t := newTable("OUTPOINT", "BTC", "ADDRESS", "PATH", "HEIGHT", "").alignRight(1, 4)
 			for _, u := range out.UTXOs {
 				chain, height, note := "0", fmt.Sprint(u.Height), ""
@@ -256,12 +235,9 @@ func newWalletUTXOsCmd(g *globals) *cobra.Command {
 				}
 				t.add(u.OutPoint, btcString(u.Sats), u.Address, fmt.Sprintf("%s/%d", chain, u.Index), height, note)
 			}
-			t.write(cmd.OutOrStdout(), "")
-			return nil
-		},
-	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "write JSON (keys in docs/cli.md)")
-	return cmd
+			t.write(w, "")
+		}, nil
+	})
 }
 
 // ---- history ----
@@ -282,35 +258,26 @@ type historyJSON struct {
 }
 
 func newWalletHistoryCmd(g *globals) *cobra.Command {
-	var asJSON bool
-	cmd := &cobra.Command{
-		Use:               "history ID",
-		Short:             "List a wallet's transactions, newest first",
-		Args:              cobra.ExactArgs(1),
-		ValidArgsFunction: g.completeWalletIDs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			_, st, err := g.cachedState(cmd, args[0])
-			if err != nil {
-				return err
+	return g.walletStateCmd(&cobra.Command{
+		Use:   "history ID",
+		Short: "List a wallet's transactions, newest first",
+	}, func(cmd *cobra.Command, id string, st *wallet.State) (any, func(w io.Writer), error) {
+		labelOf := func(string) string { return "" }
+		if s, err := openLabels(id); err == nil {
+			labelOf = func(txid string) string {
+				l, _ := s.Get(labels.Tx, txid)
+				return l.Text()
 			}
-			labelOf := func(string) string { return "" }
-			if s, err := openLabels(args[0]); err == nil {
-				labelOf = func(txid string) string {
-					l, _ := s.Get(labels.Tx, txid)
-					return l.Text()
-				}
+		}
+		out := historyJSON{Wallet: id, Transactions: []txJSON{}}
+		for _, e := range st.History() {
+			j := txJSON{TxID: e.TxID.String(), Height: e.Height, NetSats: e.Net, VSize: e.VSize, Coinbase: e.Coinbase, Label: labelOf(e.TxID.String())}
+			if e.FeeKnown {
+				j.FeeSats = ptr(e.Fee)
 			}
-			out := historyJSON{Wallet: args[0], Transactions: []txJSON{}}
-			for _, e := range st.History() {
-				j := txJSON{TxID: e.TxID.String(), Height: e.Height, NetSats: e.Net, VSize: e.VSize, Coinbase: e.Coinbase, Label: labelOf(e.TxID.String())}
-				if e.FeeKnown {
-					j.FeeSats = ptr(e.Fee)
-				}
-				out.Transactions = append(out.Transactions, j)
-			}
-			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), out)
-			}
+			out.Transactions = append(out.Transactions, j)
+		}
+		return out, func(w io.Writer) {
 			t := newTable("HEIGHT", "TXID", "NET (BTC)", "FEE (sat)", "LABEL").alignRight(0, 2, 3)
 			for _, j := range out.Transactions {
 				height, fee := fmt.Sprint(j.Height), "?"
@@ -322,12 +289,9 @@ func newWalletHistoryCmd(g *globals) *cobra.Command {
 				}
 				t.add(height, j.TxID, btcString(j.NetSats), fee, j.Label)
 			}
-			t.write(cmd.OutOrStdout(), "")
-			return nil
-		},
-	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "write JSON (keys in docs/cli.md)")
-	return cmd
+			t.write(w, "")
+		}, nil
+	})
 }
 
 // ---- receive ----
@@ -340,35 +304,49 @@ type receiveJSON struct {
 }
 
 func newWalletReceiveCmd(g *globals) *cobra.Command {
-	var asJSON bool
-	cmd := &cobra.Command{
+	return g.walletStateCmd(&cobra.Command{
 		Use:   "receive ID",
 		Short: "Show the next unused receive address",
 		Long: `Show the first receive address no transaction has used, as of the last
 sync, with its derivation path. Check it on the hardware wallet's screen
 before giving it out.`,
-		Args:              cobra.ExactArgs(1),
-		ValidArgsFunction: g.completeWalletIDs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			_, st, err := g.cachedState(cmd, args[0])
-			if err != nil {
-				return err
-			}
-			a, err := st.NextReceive()
-			if err != nil {
-				return fmt.Errorf("wallet %q: %w", args[0], err)
-			}
-			d, err := st.Wallet().Descriptor.Derive(false, a.Index)
-			if err != nil {
-				return fmt.Errorf("wallet %q: %w", args[0], err)
-			}
-			j := receiveJSON{Wallet: args[0], Address: a.Address, Index: a.Index, Path: d.Origin.String()}
-			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), j)
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s\n%s (receive index %d)\n", j.Address, j.Path, j.Index)
-			return nil
-		},
+	}, func(cmd *cobra.Command, id string, st *wallet.State) (any, func(w io.Writer), error) {
+		a, err := st.NextReceive()
+		if err != nil {
+			return nil, nil, fmt.Errorf("wallet %q: %w", id, err)
+		}
+		d, err := st.Wallet().Descriptor.Derive(false, a.Index)
+		if err != nil {
+			return nil, nil, fmt.Errorf("wallet %q: %w", id, err)
+		}
+		j := receiveJSON{Wallet: id, Address: a.Address, Index: a.Index, Path: d.Origin.String()}
+		return j, func(w io.Writer) {
+			fmt.Fprintf(w, "%s\n%s (receive index %d)\n", j.Address, j.Path, j.Index)
+		}, nil
+	})
+}
+
+// walletStateCmd completes cmd as "CMD ID": it reads wallet ID's cached
+// state (no network), and run returns the JSON value that --json writes
+// and the text writer otherwise.
+func (g *globals) walletStateCmd(cmd *cobra.Command, run func(cmd *cobra.Command, id string, st *wallet.State) (any, func(w io.Writer), error)) *cobra.Command {
+	var asJSON bool
+	cmd.Args = cobra.ExactArgs(1)
+	cmd.ValidArgsFunction = g.completeWalletIDs
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		_, st, err := g.cachedState(cmd, args[0])
+		if err != nil {
+			return err
+		}
+		out, text, err := run(cmd, args[0], st)
+		if err != nil {
+			return err
+		}
+		if asJSON {
+			return writeJSON(cmd.OutOrStdout(), out)
+		}
+		text(cmd.OutOrStdout())
+		return nil
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "write JSON (keys in docs/cli.md)")
 	return cmd
