@@ -15,7 +15,7 @@ import (
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/btcsuite/btcd/wire"
 
-	"codeberg.org/hardfolio/hardfolio/wallet/internal/atomicfile"
+	"codeberg.org/hardfolio/hardfolio/portfolio/store/atomicfile"
 )
 
 // CacheVersion is the version of the cache file format. A cache of another

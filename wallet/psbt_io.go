@@ -11,7 +11,7 @@ import (
 	"github.com/btcsuite/btcd/btcutil/psbt"
 	"github.com/btcsuite/btcd/wire"
 
-	"codeberg.org/hardfolio/hardfolio/wallet/internal/atomicfile"
+	"codeberg.org/hardfolio/hardfolio/portfolio/store/atomicfile"
 )
 
 // MaxPSBTSize bounds what ReadPSBT accepts, in bytes (binary or base64).

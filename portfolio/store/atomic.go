@@ -1,12 +1,11 @@
 package store
 
 import (
-	"errors"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
-	"syscall"
+
+	"codeberg.org/hardfolio/hardfolio/portfolio/store/atomicfile"
 )
 
 // Temporary files are hidden and named after the file they will replace,
@@ -62,69 +61,9 @@ func (s *Store) cleanTemps() {
 	}
 }
 
-// writeAtomic replaces s.path with data: it writes a temporary file with
-// mode 0600 in the same directory, syncs and closes it, calls beforeRename
-// (if not nil; an error from it abandons the write), renames the temporary
-// file over s.path and syncs the directory. Whatever happens, s.path holds
-// either its old content or data, and the temporary file is removed on
-// failure.
-func (s *Store) writeAtomic(data []byte, beforeRename func() error) (err error) {
-	f, err := os.CreateTemp(s.dir, s.tempPattern())
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			_ = f.Close()
-			_ = os.Remove(tmp)
-		}
-	}()
-	// CreateTemp already uses 0600, less the umask; make it exactly 0600.
-	if err = f.Chmod(0o600); err != nil {
-		return err
-	}
-	if _, err = f.Write(data); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	if beforeRename != nil {
-		if err = beforeRename(); err != nil {
-			return err
-		}
-	}
-	if err = os.Rename(tmp, s.path); err != nil {
-		return err
-	}
-	// The new version is in place; a failure to sync the directory only
-	// means the rename might not survive a power cut, and is reported.
-	if serr := syncDir(s.dir); serr != nil {
-		return &os.PathError{Op: "sync directory", Path: s.dir, Err: serr}
-	}
-	return nil
-}
-
-// syncDir flushes a directory's entries (a rename, a link, a removal) to
-// disk. File systems that cannot sync a directory are not an error.
-func syncDir(dir string) error {
-	if runtime.GOOS == "windows" {
-		return nil
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	if errors.Is(err, syscall.EINVAL) || errors.Is(err, syscall.ENOTSUP) {
-		return nil
-	}
-	return err
+// writeAtomic replaces s.path with data, mode 0600, through atomicfile:
+// beforeRename (if not nil) runs once data is on disk; whatever happens,
+// s.path holds either its old content or data.
+func (s *Store) writeAtomic(data []byte, beforeRename func() error) error {
+	return atomicfile.WriteWith(s.path, data, 0o600, beforeRename)
 }

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"codeberg.org/hardfolio/hardfolio/portfolio/store/atomicfile"
 )
 
 // backupTimeLayout is the UTC time in a backup's name. It has a fixed width,
@@ -201,7 +203,7 @@ func (s *Store) backupCurrent() error {
 			return fmt.Errorf("back up to %s: %w", dst, err)
 		}
 	}
-	if err := syncDir(s.backupDir); err != nil {
+	if err := atomicfile.SyncDir(s.backupDir); err != nil {
 		return fmt.Errorf("sync backups directory %s: %w", s.backupDir, err)
 	}
 	return nil
@@ -260,6 +262,6 @@ func (s *Store) pruneBackups() {
 		}
 	}
 	if removed {
-		_ = syncDir(s.backupDir)
+		_ = atomicfile.SyncDir(s.backupDir)
 	}
 }

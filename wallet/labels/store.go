@@ -17,7 +17,7 @@ import (
 	"github.com/adrg/xdg"
 	"github.com/btcsuite/btcd/wire"
 
-	"codeberg.org/hardfolio/hardfolio/wallet/internal/atomicfile"
+	"codeberg.org/hardfolio/hardfolio/portfolio/store/atomicfile"
 )
 
 // DefaultPath returns where the labels of a wallet are kept:

@@ -11,7 +11,7 @@ import (
 	"sync"
 
 	"codeberg.org/hardfolio/hardfolio/wallet"
-	"codeberg.org/hardfolio/hardfolio/wallet/internal/atomicfile"
+	"codeberg.org/hardfolio/hardfolio/portfolio/store/atomicfile"
 )
 
 // PinsPath returns the file of Electrum certificate pins:
