@@ -21,9 +21,6 @@ const (
 	backupTempInfix = ".bak-tmp-"
 )
 
-// tempPattern is the os.CreateTemp pattern for a new version of the file.
-func (s *Store) tempPattern() string { return "." + s.name + tempInfix + "*" }
-
 // backupTempPattern is the os.CreateTemp pattern for a backup being copied.
 func (s *Store) backupTempPattern() string { return "." + s.name + backupTempInfix + "*" }
 

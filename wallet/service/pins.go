@@ -10,8 +10,8 @@ import (
 	"sort"
 	"sync"
 
-	"codeberg.org/hardfolio/hardfolio/wallet"
 	"codeberg.org/hardfolio/hardfolio/portfolio/store/atomicfile"
+	"codeberg.org/hardfolio/hardfolio/wallet"
 )
 
 // PinsPath returns the file of Electrum certificate pins:
