@@ -297,33 +297,7 @@ func TestFaults(t *testing.T) {
 			c := newClient(t, esplora.Config{BaseURL: srv.URL(), Timeout: 2 * time.Second})
 			srv.SetFault(tc.fault, tc.paths...)
 			defer srv.SetFault(testserver.None)
-			start := time.Now()
-			var err error
-			switch tc.call {
-			case "History":
-				_, err = c.History(context.Background(), b.Scripts, 0, nil)
-			case "Transactions":
-				_, err = c.Transactions(context.Background(), ids)
-			case "Tip":
-				_, err = c.Tip(context.Background())
-			}
-			if took := time.Since(start); took > 4*time.Second {
-				t.Errorf("took %v", took)
-			}
-			if err == nil {
-				t.Fatal("no error")
-			}
-			t.Logf("%v", err)
-			if tc.want != nil && !errors.Is(err, tc.want) {
-				t.Errorf("error %v, want %v", err, tc.want)
-			}
-			if !strings.Contains(err.Error(), tc.text) {
-				t.Errorf("error %q does not say %q", err, tc.text)
-			}
-			var se *chain.ServerError
-			if !errors.As(err, &se) || !strings.Contains(se.Server, srv.HostPort()) {
-				t.Errorf("error %v does not name the server", err)
-			}
+			testchain.CheckFault(t, c, tc.call, b.Scripts, ids, tc.want, tc.text, srv.HostPort())
 		})
 	}
 }
