@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -19,6 +18,7 @@ import (
 	"codeberg.org/hardfolio/hardfolio/hw/ledger/apdu"
 	"codeberg.org/hardfolio/hardfolio/wallet"
 	"codeberg.org/hardfolio/hardfolio/wallet/descriptor"
+	"codeberg.org/hardfolio/hardfolio/wallet/service"
 )
 
 // The hw commands talk to a hardware wallet through hw/device: list what is
@@ -395,15 +395,6 @@ screen before receiving to it.`,
 
 // ---- sign ----
 
-// signedName is where "hw sign" writes without -o: FILE.signed.psbt.
-func signedName(in string) string {
-	ext := filepath.Ext(in)
-	if ext == ".psbt" {
-		return strings.TrimSuffix(in, ext) + ".signed.psbt"
-	}
-	return in + ".signed.psbt"
-}
-
 // signedInputs counts the inputs with at least one signature or finalized.
 func signedInputs(p *psbt.Packet) int {
 	n := 0
@@ -443,7 +434,7 @@ and "hardfolio wallet broadcast".`,
 				format = wallet.Binary
 			}
 			if out == "" {
-				out = signedName(in)
+				out = wallet.SignedPSBTPath(in)
 			}
 			before := signedInputs(p)
 			d, ctx, done, err := openDevice(cmd, uri, 0)
@@ -452,15 +443,19 @@ and "hardfolio wallet broadcast".`,
 			}
 			defer done()
 			fmt.Fprintln(cmd.ErrOrStderr(), "hardfolio: check the transaction on the device and approve it")
-			signed, err := d.SignPSBT(ctx, p)
+			signed, err := service.SignWith(ctx, d, p)
 			if err != nil {
 				return hwErr(err)
 			}
-			if err := wallet.WritePSBTFile(out, signed, format); err != nil {
+			if err := wallet.WritePSBTFile(out, signed.Packet, format); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "signed %d of %d inputs (%d before); wrote %s\n",
-				signedInputs(signed), len(signed.Inputs), before, out)
+			state := "complete: finalize and broadcast it"
+			if !signed.Complete {
+				state = "more signatures needed"
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "signed %d of %d inputs (%d before; %s); wrote %s\n",
+				signedInputs(signed.Packet), len(signed.Packet.Inputs), before, state, out)
 			return nil
 		},
 	}

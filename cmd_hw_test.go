@@ -43,7 +43,14 @@ const (
 // 127.0.0.1 for the test and returns its address.
 func startSim(t testing.TB, faults simledger.Faults) (string, *simledger.Device) {
 	t.Helper()
-	dev, _, err := simledger.New(simledger.Options{Network: &chaincfg.TestNet3Params, Faults: faults})
+	return serveSim(t, simledger.Options{Network: &chaincfg.TestNet3Params, Faults: faults})
+}
+
+// serveSim serves a simulated Ledger made with opts on 127.0.0.1 until
+// the test ends.
+func serveSim(t testing.TB, opts simledger.Options) (string, *simledger.Device) {
+	t.Helper()
+	dev, _, err := simledger.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

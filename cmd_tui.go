@@ -1,19 +1,28 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"os"
 	"strconv"
+	"sync"
+	"time"
 
 	"github.com/btcsuite/btcd/chaincfg"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"codeberg.org/hardfolio/hardfolio/hw/device"
 	simledger "codeberg.org/hardfolio/hardfolio/hw/sim/ledger"
 	"codeberg.org/hardfolio/hardfolio/portfolio"
 	"codeberg.org/hardfolio/hardfolio/portfolio/book"
 	"codeberg.org/hardfolio/hardfolio/tui"
+	"codeberg.org/hardfolio/hardfolio/tui/wallets"
+	"codeberg.org/hardfolio/hardfolio/wallet/chain"
+	"codeberg.org/hardfolio/hardfolio/wallet/chain/chaintest"
+	"codeberg.org/hardfolio/hardfolio/wallet/demo"
+	"codeberg.org/hardfolio/hardfolio/wallet/service"
 )
 
 // Environment variables that set the interface's options when the command
@@ -70,6 +79,11 @@ func runTUI(cmd *cobra.Command, g *globals, demo bool) error {
 			defer stop()
 			opts.Speculos = append(opts.Speculos, addr)
 			opts.Notice = "Demo device " + addr + ": " + simledger.Warning
+			svc, err := demoWallets(b, opts.Speculos)
+			if err != nil {
+				return err
+			}
+			opts.Wallets = svc
 		}
 	} else {
 		if b, err = g.openBook(); err != nil {
@@ -127,6 +141,59 @@ func tuiOptions(cmd *cobra.Command) (tui.Options, error) {
 	return opts, nil
 }
 
+// The demo's wallet: the simulated Ledger's BIP 84 account (Speculos'
+// public seed, testnet app), funded on the demo's in-memory chain with
+// the two purchases of the demo's Ledger holding, which takes its
+// balance.
+const (
+	demoWalletID   = "ledger-f5acc2fd-84-0"
+	demoDescriptor = "wpkh([f5acc2fd/84h/1h/0h]tpubDCtKfsNyRhULjZ9XMS4VKKtVcPdVDi8MKUbcSD9MJDyjRu1A2ND5MiipozyyspBT9bg8upEp7a8EAgFxNxXn1d7QkdbL52Ty5jiSLcxPt1P/<0;1>/*)"
+	demoHolding    = "btc-ledger"
+)
+
+var demoPayments = []demo.Payment{
+	{Sats: 75_000_000, Index: 0, Time: time.Date(2019, 3, 14, 9, 30, 0, 0, time.UTC)},
+	{Sats: 50_000_000, Index: 1, Time: time.Date(2022, 11, 21, 17, 5, 0, 0, time.UTC)},
+}
+
+// demoWallets adds the demo wallet to the demo book (in memory, like
+// every demo edit) and returns the Wallets screen's service for the demo:
+// every wallet syncs from, and broadcasts to, the in-memory demo chain,
+// states stay in memory, and signing finds the simulated device. Nothing
+// reaches a network or the user's files.
+func demoWallets(b *book.Book, speculos []string) (*wallets.Service, error) {
+	cfg := portfolio.WalletConfig{ID: demoWalletID, Name: "Ledger (demo device), wpkh account 0",
+		Descriptor: demoDescriptor, Network: "testnet"}
+	w, err := service.Open(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("demo wallet: %w", err)
+	}
+	cfg.Descriptor = w.Descriptor.String()
+	p, err := b.Portfolio().WithWallet(cfg, false)
+	if err != nil {
+		return nil, fmt.Errorf("demo wallet: %w", err)
+	}
+	if i := p.HoldingIndex(demoHolding); i >= 0 {
+		p.Holdings[i].Wallet = cfg.ID
+	}
+	if err := b.Save(p); err != nil {
+		return nil, fmt.Errorf("demo wallet: %w", err)
+	}
+	var once sync.Once
+	var mem *chaintest.Memory
+	var memErr error
+	src := func() chain.Source {
+		once.Do(func() { mem, memErr = demo.NewChain(w.Descriptor, demoPayments) })
+		if memErr != nil {
+			panic("demo chain: " + memErr.Error()) // fixed data: a bug
+		}
+		return mem.Source()
+	}
+	svc := wallets.MemoryService(demo.Name, src)
+	svc.OpenSigner = wallets.HubSigner(device.NewHub(), speculos)
+	return &svc, nil
+}
+
 // startDemoDevice serves a simulated Ledger (testnet app, Speculos' default
 // seed) on a free loopback port and returns its address and a stop
 // function.
@@ -137,7 +204,7 @@ func startDemoDevice() (addr string, stop func(), err error) {
 	}
 	ready := make(chan *simledger.Device, 1)
 	go func() {
-		dev, _, err := simledger.New(simledger.Options{Network: &chaincfg.TestNet3Params})
+		dev, _, err := simledger.New(simledger.Options{Network: &chaincfg.TestNet3Params, Confirm: demoUser})
 		if err != nil {
 			ln.Close()
 			ready <- nil
@@ -151,4 +218,18 @@ func startDemoDevice() (addr string, stop func(), err error) {
 			dev.Close()
 		}
 	}, nil
+}
+
+// demoUser stands for the demo's user at the simulated device: they take
+// two seconds to read each screen, then approve. The screen shows meanwhile
+// what the device waits for, and esc cancels.
+func demoUser(ctx context.Context, _ simledger.Screen) bool {
+	t := time.NewTimer(2 * time.Second)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }

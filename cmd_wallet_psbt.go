@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -62,11 +63,29 @@ func parseOutPoint(s string) (wire.OutPoint, error) {
 
 // ---- send ----
 
+// sendJSON is what "wallet send --json" writes.
+type sendJSON struct {
+	Wallet      string  `json:"wallet"`
+	File        string  `json:"file"`
+	TxID        string  `json:"txid"`
+	FeeSats     int64   `json:"fee_sats"`
+	VSize       int64   `json:"vsize"`
+	SentSats    int64   `json:"sent_sats"`
+	Inputs      int     `json:"inputs"`
+	ChangeSats  int64   `json:"change_sats"`
+	Signed      bool    `json:"signed"`
+	Signatures  int     `json:"signatures_added"`
+	Complete    bool    `json:"complete"`
+	Broadcast   bool    `json:"broadcast"`
+	Device      *string `json:"device"`
+	DeviceModel *string `json:"device_model"`
+}
+
 func newWalletSendCmd(g *globals) *cobra.Command {
 	var to, utxos []string
 	var feeRate float64
-	var allowHighFee, binary, unconfirmed, noRBF bool
-	var out string
+	var allowHighFee, binary, unconfirmed, noRBF, broadcast, asJSON bool
+	var out, signWith string
 	cmd := &cobra.Command{
 		Use:   "send ID --to ADDR:SATS... [--fee-rate R] -o FILE.psbt",
 		Short: "Write an unsigned PSBT paying addresses from a wallet",
@@ -89,6 +108,9 @@ Without --fee-rate the backend's estimate for 6 blocks is used. A fee above
 			}
 			if out == "" {
 				return errors.New("-o is required: the file to write the PSBT to")
+			}
+			if broadcast && signWith == "" {
+				return errors.New("--broadcast needs --sign-with: only a signed transaction can be broadcast")
 			}
 			req := wallet.Request{FeeRate: feeRate, AllowHighFee: allowHighFee, IncludeUnconfirmed: unconfirmed, NoRBF: noRBF}
 			for _, s := range to {
@@ -144,16 +166,81 @@ Without --fee-rate the backend's estimate for 6 blocks is used. A fee above
 			if binary {
 				format = wallet.Binary
 			}
-			if err := wallet.WritePSBTFile(out, d.Packet, format); err != nil {
-				return err
+			res := sendJSON{Wallet: id, File: out, TxID: d.Packet.UnsignedTx.TxHash().String(), FeeSats: d.Fee, VSize: d.VSize,
+				SentSats: d.Sent, Inputs: len(d.Inputs)}
+			if d.ChangeOutput >= 0 {
+				res.ChangeSats = d.Packet.UnsignedTx.TxOut[d.ChangeOutput].Value
 			}
 			w := cmd.OutOrStdout()
-			fmt.Fprintf(w, "wrote unsigned PSBT to %s\n", out)
-			fmt.Fprintf(w, "send %s BTC, fee %d sat (%d vB, %.1f sat/vB), %d inputs", btcString(d.Sent), d.Fee, d.VSize, float64(d.Fee)/float64(d.VSize), len(d.Inputs))
-			if d.ChangeOutput >= 0 {
-				fmt.Fprintf(w, ", change %s BTC to %s", btcString(d.Packet.UnsignedTx.TxOut[d.ChangeOutput].Value), d.Change.Address)
+			info := cmd.ErrOrStderr()
+			if asJSON {
+				info = io.Discard
 			}
-			fmt.Fprintln(w)
+			if signWith == "" {
+				if err := wallet.WritePSBTFile(out, d.Packet, format); err != nil {
+					return err
+				}
+				if asJSON {
+					return writeJSON(w, res)
+				}
+				fmt.Fprintf(w, "wrote unsigned PSBT to %s\n", out)
+				printDraft(w, d)
+				return nil
+			}
+
+			// Sign on the device, check, finalize; the signed PSBT goes to
+			// the file (finalized when complete), then maybe the network.
+			dev, ctx, done, err := openDevice(cmd, signWith, 0)
+			if err != nil {
+				return err
+			}
+			defer done()
+			dinfo, _ := dev.Info(ctx) // what is known, for the prompt
+			res.Device, res.DeviceModel = &dinfo.Vendor, &dinfo.Model
+			printDraft(info, d)
+			fmt.Fprintf(info, "hardfolio: check each output and the fee on your %s, and approve\n", dinfo.Vendor)
+			signed, err := service.SignWith(ctx, dev, d.Packet)
+			done()
+			if err != nil {
+				return hwErr(err)
+			}
+			res.Signed, res.Signatures, res.Complete = true, signed.Added, signed.Complete
+			if signed.Complete {
+				res.TxID = signed.Tx.TxHash().String() // legacy inputs change the id
+			}
+			keep := signed.Packet
+			if signed.Complete {
+				keep = signed.Final
+			}
+			if err := wallet.WritePSBTFile(out, keep, format); err != nil {
+				return err
+			}
+			if !signed.Complete {
+				fmt.Fprintf(info, "hardfolio: signed %d inputs; the transaction needs more signatures (%v)\n", signed.Added, signed.Pending)
+				if broadcast {
+					return fmt.Errorf("not broadcast: the transaction is not fully signed; the signed PSBT is in %s", out)
+				}
+			}
+			if broadcast && signed.Complete {
+				bctx, cancel := signalContext(cmd)
+				defer cancel()
+				txid, err := service.Broadcast(bctx, cfg, signed.Tx)
+				if err != nil {
+					return fmt.Errorf("%w (the signed PSBT is in %s)", err, out)
+				}
+				res.Broadcast, res.TxID = true, txid.String()
+			}
+			if asJSON {
+				return writeJSON(w, res)
+			}
+			switch {
+			case res.Broadcast:
+				fmt.Fprintf(w, "signed and broadcast %s; the signed PSBT is in %s\n", res.TxID, out)
+			case signed.Complete:
+				fmt.Fprintf(w, "signed %s (fee %d sat); wrote it to %s: hardfolio wallet broadcast %s %s sends it\n", res.TxID, d.Fee, out, id, out)
+			default:
+				fmt.Fprintf(w, "signed %d inputs; wrote the PSBT to %s for the other signers\n", signed.Added, out)
+			}
 			return nil
 		},
 	}
@@ -166,7 +253,19 @@ Without --fee-rate the backend's estimate for 6 blocks is used. A fee above
 	fs.BoolVar(&allowHighFee, "allow-high-fee", false, "lift the guards against a fee above 10% of the amount or 1000 sat/vB")
 	fs.StringVarP(&out, "output", "o", "", "file to write the PSBT to")
 	fs.BoolVar(&binary, "binary", false, "write binary PSBT instead of base64 text")
+	fs.StringVar(&signWith, "sign-with", "", "sign on the device at this URI (hid:PATH or speculos:HOST:PORT) and write the signed PSBT")
+	fs.BoolVar(&broadcast, "broadcast", false, "with --sign-with: broadcast the signed transaction through the wallet's backend")
+	fs.BoolVar(&asJSON, "json", false, "write JSON (keys in docs/cli.md)")
 	return cmd
+}
+
+// printDraft says what a built PSBT spends and pays.
+func printDraft(w io.Writer, d *wallet.Draft) {
+	fmt.Fprintf(w, "send %s BTC, fee %d sat (%d vB, %.1f sat/vB), %d inputs", btcString(d.Sent), d.Fee, d.VSize, float64(d.Fee)/float64(d.VSize), len(d.Inputs))
+	if d.ChangeOutput >= 0 {
+		fmt.Fprintf(w, ", change %s BTC to %s", btcString(d.Packet.UnsignedTx.TxOut[d.ChangeOutput].Value), d.Change.Address)
+	}
+	fmt.Fprintln(w)
 }
 
 // ---- psbt show, finalize, combine ----

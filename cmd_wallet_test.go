@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -11,9 +12,11 @@ import (
 	"time"
 
 	"github.com/adrg/xdg"
+	"github.com/btcsuite/btcd/chaincfg"
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/btcsuite/btcd/wire"
 
+	simledger "codeberg.org/hardfolio/hardfolio/hw/sim/ledger"
 	"codeberg.org/hardfolio/hardfolio/portfolio"
 	"codeberg.org/hardfolio/hardfolio/wallet"
 	"codeberg.org/hardfolio/hardfolio/wallet/chain"
@@ -190,6 +193,8 @@ func TestWalletJSONKeysDocumented(t *testing.T) {
 		"history":   {"--data-dir", dir, "wallet", "history", "cold"},
 		"receive":   {"--data-dir", dir, "wallet", "receive", "cold"},
 		"psbt show": {"wallet", "psbt", "show", psbtFile},
+		"send": {"--data-dir", dir, "wallet", "send", "cold", "--to", "bc1qnjg0jd8228aq7egyzacy8cys3knf9xvrerkf9g:10000",
+			"--fee-rate", "2", "-o", psbtFile + ".2", "--sign-with", "speculos:" + startBIP84Sim(t)},
 	}
 	docs := documentedKeys(t, regexp.MustCompile("^#+ `wallet ([a-z ]+?)(?: [A-Z.]+)* --json`"))
 	for name := range docs {
@@ -214,5 +219,61 @@ func TestWalletJSONKeysDocumented(t *testing.T) {
 				t.Errorf("docs/cli.md documents %q for wallet %s --json, which it does not emit", k, name)
 			}
 		}
+	}
+}
+
+// startBIP84Sim serves a simulated Ledger with the BIP 84 vector's seed
+// (the Bitcoin app, mainnet), which holds wallet "cold"'s keys.
+func startBIP84Sim(t *testing.T) string {
+	t.Helper()
+	addr, _ := serveSim(t, simledger.Options{Network: &chaincfg.MainNetParams,
+		Mnemonic: "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about"})
+	return addr
+}
+
+// TestWalletSendSignWith builds, signs on the simulated device and
+// finalizes in one command: the file holds the finalized PSBT, whose
+// transaction passes the script engine. --broadcast without a backend
+// fails after the file is written, saying where it is.
+func TestWalletSendSignWith(t *testing.T) {
+	dir := walletFixture(t)
+	uri := "speculos:" + startBIP84Sim(t)
+	out := filepath.Join(t.TempDir(), "pay.psbt")
+	const payee = "bc1qnjg0jd8228aq7egyzacy8cys3knf9xvrerkf9g"
+	var res sendJSON
+	if err := json.Unmarshal(runCLI(t, "--data-dir", dir, "wallet", "send", "cold", "--to", payee+":10000", "--fee-rate", "2",
+		"-o", out, "--sign-with", uri, "--json"), &res); err != nil {
+		t.Fatal(err)
+	}
+	if !res.Signed || !res.Complete || res.Broadcast || res.Signatures != 1 || res.Device == nil || *res.Device != "Ledger" {
+		t.Fatalf("result %+v", res)
+	}
+	p, err := wallet.ReadPSBTFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Inputs[0].FinalScriptWitness == nil {
+		t.Fatal("the written PSBT is not finalized")
+	}
+	tx, err := wallet.Extract(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tx.TxHash().String() != res.TxID {
+		t.Fatalf("txid %s, JSON says %s", tx.TxHash(), res.TxID)
+	}
+
+	out2 := out + ".2"
+	_, err = runCLIErr(t, "--data-dir", dir, "wallet", "send", "cold", "--to", payee+":10000", "--fee-rate", "2",
+		"-o", out2, "--sign-with", uri, "--broadcast")
+	if err == nil || !strings.Contains(err.Error(), "no backend") || !strings.Contains(err.Error(), out2) {
+		t.Fatalf("--broadcast without a backend: %v", err)
+	}
+	if _, err := wallet.ReadPSBTFile(out2); err != nil {
+		t.Fatalf("the signed PSBT was not kept: %v", err)
+	}
+	if _, err := runCLIErr(t, "--data-dir", dir, "wallet", "send", "cold", "--to", payee+":10000", "--fee-rate", "2",
+		"-o", out+".3", "--broadcast"); err == nil || !strings.Contains(err.Error(), "--sign-with") {
+		t.Fatalf("--broadcast alone: %v", err)
 	}
 }

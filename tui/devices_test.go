@@ -32,7 +32,14 @@ const devicesScreen = 3
 // a loopback port chosen by the system and returns its address.
 func startSim(tb testing.TB, faults simledger.Faults) (string, *simledger.Device) {
 	tb.Helper()
-	dev, _, err := simledger.New(simledger.Options{Faults: faults})
+	return serveSim(tb, simledger.Options{Faults: faults})
+}
+
+// serveSim serves a simulated Ledger made with opts on 127.0.0.1 until the
+// test ends.
+func serveSim(tb testing.TB, opts simledger.Options) (string, *simledger.Device) {
+	tb.Helper()
+	dev, _, err := simledger.New(opts)
 	if err != nil {
 		tb.Fatal(err)
 	}

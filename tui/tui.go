@@ -18,6 +18,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	xterm "github.com/charmbracelet/x/term"
 
+	"codeberg.org/hardfolio/hardfolio/hw/device"
 	"codeberg.org/hardfolio/hardfolio/portfolio"
 	"codeberg.org/hardfolio/hardfolio/portfolio/book"
 	"codeberg.org/hardfolio/hardfolio/tui/common"
@@ -111,9 +112,13 @@ func Run(opts Options) error {
 	return err
 }
 
-func walletService(s *wallets.Service) wallets.Service {
+// walletService is the Wallets screen's service: the given one, or the
+// default one signing on the devices a hub finds (USB and the emulators).
+func walletService(s *wallets.Service, speculos []string) wallets.Service {
 	if s == nil {
-		return wallets.DefaultService()
+		svc := wallets.DefaultService()
+		svc.OpenSigner = wallets.HubSigner(device.NewHub(), speculos)
+		return svc
 	}
 	return *s
 }
@@ -179,7 +184,7 @@ func newModel(opts Options, tty bool) *Model {
 		screens: []common.Screen{
 			dash,
 			holdings.New(ctx),
-			wallets.New(ctx, walletService(opts.Wallets)),
+			wallets.New(ctx, walletService(opts.Wallets, opts.Speculos)),
 			devices.New(ctx, deviceService(opts.Devices), opts.Speculos),
 			placeholder.Analysis(ctx),
 			placeholder.Stress(ctx),

@@ -125,18 +125,7 @@ func TestWalletsSend(t *testing.T) {
 			}
 		}},
 		{"Summary", func(t *testing.T, m *tui.Model) {
-			km := m.Context().Keys
-			fillSend(m, "0.01", good)
-			for range 3 {
-				tuitest.Press(m, km.NextField)
-			}
-			tuitest.Press(m, km.ToggleCoin)
-			tuitest.Press(m, km.Submit)
-			path, _, ok := walletsScreen(t, m).SendDone()
-			if !ok {
-				t.Fatalf("no PSBT: errors %v", walletsScreen(t, m).SendErrors())
-			}
-			if _, err := wallet.ReadPSBTFile(path); err != nil {
+			if _, err := wallet.ReadPSBTFile(buildSummary(t, m)); err != nil {
 				t.Fatal(err)
 			}
 		}},

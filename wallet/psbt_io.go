@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/btcsuite/btcd/btcutil/psbt"
 	"github.com/btcsuite/btcd/wire"
@@ -169,4 +171,15 @@ func WritePSBTFile(path string, p *psbt.Packet, f Format) error {
 		b.WriteByte('\n')
 	}
 	return atomicfile.Write(path, b.Bytes(), 0o600)
+}
+
+// SignedPSBTPath is where a signed copy of the PSBT file path goes when
+// no other name is given: FILE.psbt becomes FILE.signed.psbt, any other
+// name gets .signed.psbt appended. Signing never writes over the file it
+// read.
+func SignedPSBTPath(path string) string {
+	if ext := filepath.Ext(path); ext == ".psbt" {
+		return strings.TrimSuffix(path, ext) + ".signed.psbt"
+	}
+	return path + ".signed.psbt"
 }

@@ -107,6 +107,14 @@ type AddressInfo struct {
 	TxCount int
 }
 
+// NewState returns the State of a wallet that was never synced: no
+// transactions, a zero Tip. Wallet.Sync from it scans from the birthday.
+func NewState(w *Wallet) *State {
+	st := newState(w)
+	st.index()
+	return st
+}
+
 // newState returns an empty State for w.
 func newState(w *Wallet) *State {
 	return &State{

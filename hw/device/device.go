@@ -23,6 +23,8 @@ import (
 	"fmt"
 
 	"github.com/btcsuite/btcd/btcutil/psbt"
+
+	"codeberg.org/hardfolio/hardfolio/hw/ledger/apdu"
 )
 
 // Device is an open hardware wallet. Methods may be called from several
@@ -111,3 +113,9 @@ var (
 	// ErrUnsupported: a request this device cannot serve.
 	ErrUnsupported = errors.New("device: not supported")
 )
+
+// Hint returns the sentence that tells the user what to do about a device
+// error (unlock the device, open the Bitcoin app, ...), or "" when err has
+// none. Each vendor's protocol package words its own errors; this is the
+// one place front ends ask.
+func Hint(err error) string { return apdu.Hint(err) }

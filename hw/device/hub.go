@@ -167,3 +167,35 @@ func (h *Hub) probe(ctx context.Context, in Info) Info {
 	}
 	return got
 }
+
+// OpenFingerprint lists the devices (USB, and the emulators at
+// speculosAddrs) and opens the first whose master key fingerprint is fpr:
+// the device that holds a wallet's keys, found by the fingerprint of its
+// key origin. It fails with ErrNotFound, naming what it saw, when no
+// device has that fingerprint (none attached, locked, another seed).
+func (h *Hub) OpenFingerprint(ctx context.Context, speculosAddrs []string, fpr uint32) (Device, Info, error) {
+	infos := h.List(ctx, speculosAddrs)
+	var seen []string
+	for _, in := range infos {
+		if in.Err == nil && in.HasFingerprint && in.Fingerprint == fpr {
+			d, err := h.Open(ctx, in.URI)
+			if err != nil {
+				return nil, in, err
+			}
+			return d, in, nil
+		}
+		what := in.Vendor + " " + in.Model
+		switch {
+		case in.Err != nil:
+			what += " (" + in.Err.Error() + ")"
+		case in.HasFingerprint:
+			what += " (seed " + in.FingerprintHex() + ")"
+		}
+		seen = append(seen, what)
+	}
+	if len(seen) == 0 {
+		return nil, Info{}, fmt.Errorf("%w with fingerprint %08x: no hardware wallet is attached (plug it in, unlock it and open the Bitcoin app)", ErrNotFound, fpr)
+	}
+	return nil, Info{}, fmt.Errorf("%w with fingerprint %08x among %s (unlock it, open the Bitcoin app, or attach the device of this wallet)",
+		ErrNotFound, fpr, strings.Join(seen, ", "))
+}

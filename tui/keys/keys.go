@@ -61,6 +61,7 @@ type KeyMap struct {
 	AddRecipient    key.Binding
 	RemoveRecipient key.Binding
 	ToggleCoin      key.Binding
+	SignOnDevice    key.Binding // on the built PSBT's summary
 
 	// Forms and prompts.
 	NextField  key.Binding
@@ -120,6 +121,7 @@ func DefaultKeyMap() *KeyMap {
 		AddRecipient:    key.NewBinding(key.WithKeys("ctrl+n"), key.WithHelp("ctrl+n", "add a recipient")),
 		RemoveRecipient: key.NewBinding(key.WithKeys("ctrl+x"), key.WithHelp("ctrl+x", "remove this recipient")),
 		ToggleCoin:      key.NewBinding(key.WithKeys(" "), key.WithHelp("space", "pick or unpick a coin")),
+		SignOnDevice:    key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sign the built PSBT on the hardware wallet (esc cancels)")),
 
 		NextField:  key.NewBinding(key.WithKeys("tab", "down"), key.WithHelp("tab/↓", "next field")),
 		PrevField:  key.NewBinding(key.WithKeys("shift+tab", "up"), key.WithHelp("shift+tab/↑", "previous field")),
@@ -162,7 +164,7 @@ func (km *KeyMap) Devices() []key.Binding {
 // SendForm lists the bindings of the send form beyond those of every
 // form, for help.
 func (km *KeyMap) SendForm() []key.Binding {
-	return []key.Binding{km.AddRecipient, km.RemoveRecipient, km.ToggleCoin}
+	return []key.Binding{km.AddRecipient, km.RemoveRecipient, km.ToggleCoin, km.SignOnDevice}
 }
 
 // Press returns the key message that the binding's first key sends, so

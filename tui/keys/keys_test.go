@@ -66,9 +66,10 @@ func TestNoKeyDoesTwoThings(t *testing.T) {
 		"form": {km.NextField, km.PrevField, km.NextOption, km.PrevOption, km.Submit, km.Accept, km.Cancel, km.ForceQuit},
 		"send form": append([]key.Binding{km.NextField, km.PrevField, km.NextOption, km.PrevOption, km.Submit, km.Accept, km.Cancel, km.ForceQuit},
 			km.AddRecipient, km.RemoveRecipient),
-		"coin list": append([]key.Binding{km.NextField, km.PrevField, km.Submit, km.Accept, km.Cancel, km.ForceQuit}, km.SendForm()...),
-		"question":  {km.Yes, km.No, km.ForceQuit},
-		"prompt":    {km.Accept, km.Cancel, km.ForceQuit},
+		"coin list":    append([]key.Binding{km.NextField, km.PrevField, km.Submit, km.Accept, km.Cancel, km.ForceQuit}, km.SendForm()...),
+		"send summary": append(km.Navigation(), km.SignOnDevice, km.Accept, km.Cancel, km.ForceQuit),
+		"question":     {km.Yes, km.No, km.ForceQuit},
+		"prompt":       {km.Accept, km.Cancel, km.ForceQuit},
 	}
 	for name, bs := range contexts {
 		seen := map[string]string{}

@@ -3,11 +3,13 @@ package wallets
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/btcsuite/btcd/wire"
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -38,6 +40,48 @@ type Service struct {
 	// sat/vB, to confirm within target blocks. It must honour ctx. nil
 	// means no estimate: the send form asks for a rate.
 	FeeRate func(ctx context.Context, cfg portfolio.WalletConfig, target int) (float64, error)
+	// OpenSigner opens the attached hardware wallet whose master key
+	// fingerprint is fpr (the wallet's key origin), for the send form to
+	// sign on, and says what it is. It must honour ctx. nil means the send
+	// form only writes PSBTs.
+	OpenSigner func(ctx context.Context, fpr uint32) (Signer, SignerInfo, error)
+	// Broadcast sends a signed transaction through the wallet's backend
+	// and returns its txid; nil means service.Broadcast.
+	Broadcast func(ctx context.Context, cfg portfolio.WalletConfig, tx *wire.MsgTx) (chainhash.Hash, error)
+	// Backend, when not empty, names where Sync, FeeRate and Broadcast
+	// reach for every wallet, whatever its configuration says: the
+	// demo's simulated chain. The screen shows it as each wallet's
+	// backend and says it before broadcasting.
+	Backend string
+	// Load reads a wallet's state and when it was synced, instead of its
+	// cache file (the demo keeps its states in memory); nil means the
+	// cache file.
+	Load func(w *wallet.Wallet) (st *wallet.State, synced time.Time, err error)
+}
+
+// Signer is a hardware wallet opened for signing: hw/device.Device is one.
+type Signer interface {
+	service.Signer
+	Close() error
+}
+
+// SignerInfo says which device signs, for the prompts: "Confirm the
+// transaction on your Ledger".
+type SignerInfo struct {
+	Vendor, Model string
+}
+
+// hasBackend reports whether the wallet can sync, estimate fees and
+// broadcast.
+func (s Service) hasBackend(cfg portfolio.WalletConfig) bool {
+	return s.Backend != "" || cfg.Backend.Kind != ""
+}
+
+func (s Service) broadcast(ctx context.Context, cfg portfolio.WalletConfig, tx *wire.MsgTx) (chainhash.Hash, error) {
+	if s.Broadcast != nil {
+		return s.Broadcast(ctx, cfg, tx)
+	}
+	return service.Broadcast(ctx, cfg, tx)
 }
 
 // DefaultService reads the default cache and label files and syncs
@@ -169,15 +213,35 @@ func readEntry(svc Service, cfg portfolio.WalletConfig, st *wallet.State) entry 
 		e.err = err
 		return e
 	}
-	path, err := svc.cachePath(cfg.ID)
-	if err != nil {
-		e.err = err
-		return e
-	}
-	if st == nil {
-		st, err = wallet.LoadState(path, w)
-		if err != nil {
+	var synced time.Time
+	switch {
+	case svc.Load != nil:
+		fresh := st
+		var lst *wallet.State
+		lst, synced, err = svc.Load(w)
+		if fresh != nil {
+			st = fresh
+		} else if st = lst; err != nil {
 			e.cache, e.cacheErr = cacheDiscarded, err
+		}
+		if st == nil {
+			e.err = fmt.Errorf("wallet %q: no state", cfg.ID)
+			return e
+		}
+	default:
+		path, err := svc.cachePath(cfg.ID)
+		if err != nil {
+			e.err = err
+			return e
+		}
+		if st == nil {
+			st, err = wallet.LoadState(path, w)
+			if err != nil {
+				e.cache, e.cacheErr = cacheDiscarded, err
+			}
+		}
+		if fi, err := os.Stat(path); err == nil {
+			synced = fi.ModTime()
 		}
 	}
 	if st.Tip() != (chain.BlockRef{}) {
@@ -185,9 +249,7 @@ func readEntry(svc Service, cfg portfolio.WalletConfig, st *wallet.State) entry 
 		if e.cache != cacheDiscarded {
 			e.cache = cacheOK
 		}
-		if fi, err := os.Stat(path); err == nil {
-			e.synced = fi.ModTime()
-		}
+		e.synced = synced
 	}
 	e.bal = st.Balance()
 	e.state = st

@@ -116,7 +116,7 @@ func (m *Model) listCols() []listCol {
 	cols := []listCol{
 		{title: "Wallet", cell: func(i int) string { return m.cfgs[i].Name }},
 		{title: "Network", drop: 3, cell: func(i int) string { return m.cfgs[i].Network }},
-		{title: "Backend", drop: 1, cell: func(i int) string { return backendText(m.cfgs[i].Backend) }},
+		{title: "Backend", drop: 1, cell: func(i int) string { return m.backendText(m.cfgs[i].Backend) }},
 		{title: "Balance (BTC)", right: true, cell: func(i int) string {
 			if e := m.entryAt(i); e != nil && e.err == nil {
 				return formatSats(e.bal.Total(), false)
@@ -227,6 +227,15 @@ func (m *Model) statusText(i int) string {
 		s = "synced " + common.Age(m.Now().Sub(e.synced)) + " ago · " + s
 	}
 	return s
+}
+
+// backendText names the backend the screen syncs a wallet from: the
+// service's own (the demo's chain), or the wallet's.
+func (m *Model) backendText(b portfolio.Backend) string {
+	if m.svc.Backend != "" {
+		return m.svc.Backend
+	}
+	return backendText(b)
 }
 
 // backendText names a backend and its server's host, never the path,
@@ -354,7 +363,7 @@ func (m *Model) receiveLines() []string {
 	default:
 		field("Last sync", "never")
 	}
-	field("Backend", backendText(cfg.Backend))
+	field("Backend", m.backendText(cfg.Backend))
 	field("Cache", e.cache.String())
 	add("")
 	add(st.Text.Strong.Render("Next receive address"))

@@ -20,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/btcsuite/btcd/btcutil/psbt"
 	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
@@ -119,6 +120,10 @@ type sendForm struct {
 	building int // generation of the build under way; 0: none
 	gen      int
 	result   *sendResult
+	sign     *signState // signing the result on a device, once started
+	// canSign is why the summary cannot offer signing, or "".
+	canSign string
+	backend string // where a broadcast goes, in words
 
 	width, height int
 	offset        int
@@ -171,7 +176,7 @@ func (m *Model) openSend() tea.Cmd {
 	switch {
 	case m.svc.FeeRate == nil:
 		f.feeNote = "no estimate here: type a rate"
-	case e.cfg.Backend.Kind == "":
+	case !m.svc.hasBackend(e.cfg):
 		f.feeNote = "no backend to estimate from: type a rate"
 	default:
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -312,6 +317,9 @@ func (f *sendForm) close() {
 	if f.cancel != nil {
 		f.cancel()
 	}
+	if f.sign != nil && f.sign.cancel != nil {
+		f.sign.cancel()
+	}
 }
 
 const sendLabelWidth = 13
@@ -357,23 +365,7 @@ func (f *sendForm) setSize(w, h int) {
 func (m *Model) sendKey(msg tea.KeyMsg) tea.Cmd {
 	f, km := m.send, m.Keys
 	if f.result != nil {
-		switch {
-		case key.Matches(msg, km.Cancel), key.Matches(msg, km.Accept):
-			m.closeSend()
-		case key.Matches(msg, km.Up):
-			f.offset--
-		case key.Matches(msg, km.Down):
-			f.offset++
-		case key.Matches(msg, km.PageUp):
-			f.offset -= f.height - 1
-		case key.Matches(msg, km.PageDown):
-			f.offset += f.height - 1
-		case key.Matches(msg, km.Top):
-			f.offset = 0
-		case key.Matches(msg, km.Bottom):
-			f.offset = 1 << 30
-		}
-		return nil
+		return m.summaryKey(msg)
 	}
 	if key.Matches(msg, km.Cancel) {
 		m.closeSend()
@@ -577,6 +569,8 @@ func (m *Model) built(msg sendBuiltMsg) tea.Cmd {
 		return nil
 	}
 	r := &sendResult{draft: msg.draft, req: msg.req, path: msg.path, base64: msg.base64}
+	_, f.canSign = m.canSign()
+	f.backend = m.backendText(f.cfg.Backend)
 	r.summary = f.summaryLines(r)
 	f.result, f.offset = r, 0
 	f.setFocus(nil)
@@ -972,11 +966,6 @@ func (f *sendForm) summaryLines(r *sendResult) []string {
 	field := func(label, value string) {
 		add(st.Text.Muted.Render(common.PadRight(label, sendLabelWidth)) + st.Text.Normal.Render(value))
 	}
-	wrap := func(style func(...string) string, s string) {
-		for _, l := range strings.Split(ansi.Wordwrap(s, w-1, ""), "\n") {
-			add(style(l))
-		}
-	}
 	if r.path != "" {
 		add(st.Text.Title.Render("Unsigned PSBT written") + st.Text.Muted.Render("  "+f.cfg.Name+" · "+f.cfg.ID))
 	} else {
@@ -1047,9 +1036,8 @@ func (f *sendForm) summaryLines(r *sendResult) []string {
 		field("File", "none: the demo writes nothing to your files")
 	}
 	add("")
-	wrap(st.Text.Strong.Render, "Nothing has been broadcast.")
-	wrap(st.Text.Normal.Render, "Sign it on your device (hardware wallet support arrives with the Ledger and Trezor work) or with any PSBT signer, then `hardfolio wallet broadcast "+f.cfg.ID+" FILE` with the signed file.")
-	if r.base64 != "" {
+	out = append(out, f.signLines(w, f.canSign, f.backend)...)
+	if r.base64 != "" && (f.sign == nil || f.sign.stage == signIdle) {
 		add("")
 		add(st.Text.Strong.Render("PSBT (base64)"))
 		// Unindented and unstyled, so it copies as one text.
@@ -1059,8 +1047,10 @@ func (f *sendForm) summaryLines(r *sendResult) []string {
 			s = s[n:]
 		}
 	}
-	add("")
-	add(st.Form.Hint.Render(common.Truncate(f.ctx.Keys.Cancel.Help().Key+" closes", w)))
+	if f.sign == nil || f.sign.stage != signFinding && f.sign.stage != signConfirming && f.sign.stage != signAsk && f.sign.stage != signBroadcasting {
+		add("")
+		add(st.Form.Hint.Render(common.Truncate(f.ctx.Keys.Cancel.Help().Key+" closes", w)))
+	}
 	return out
 }
 
@@ -1100,4 +1090,22 @@ func (m *Model) SendDone() (path, base64 string, ok bool) {
 		return "", "", false
 	}
 	return m.send.result.path, m.send.result.base64, true
+}
+
+// SendPSBT returns the PSBT the send form built, or nil.
+func (m *Model) SendPSBT() *psbt.Packet {
+	if m.send == nil || m.send.result == nil {
+		return nil
+	}
+	return m.send.result.draft.Packet
+}
+
+// SignedTx returns, once the built PSBT is signed and complete, its txid
+// and fee.
+func (m *Model) SignedTx() (txid string, fee int64, ok bool) {
+	if m.send == nil || m.send.sign == nil || m.send.sign.res == nil || !m.send.sign.res.Complete {
+		return "", 0, false
+	}
+	r := m.send.sign.res
+	return r.Tx.TxHash().String(), r.Fee, true
 }

@@ -176,6 +176,12 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		}
 	case sendBuiltMsg:
 		return m.built(msg)
+	case signerOpenedMsg:
+		return m.signerOpened(msg)
+	case signedMsg:
+		return m.signed(msg)
+	case broadcastMsg:
+		return m.broadcasted(msg)
 	case tea.MouseMsg:
 		if m.send != nil {
 			return nil
@@ -316,7 +322,7 @@ func (m *Model) startSync() tea.Cmd {
 	switch {
 	case m.svc.Sync == nil:
 		return common.Status(common.Info, "Sync from the command line: hardfolio wallet sync "+cfg.ID)
-	case cfg.Backend.Kind == "":
+	case !m.svc.hasBackend(cfg):
 		return common.Status(common.Warn, "Wallet "+cfg.ID+" has no backend to sync from")
 	case m.job != nil && m.job.id == cfg.ID:
 		return common.Status(common.Info, "Already syncing "+cfg.ID)
@@ -383,7 +389,7 @@ func (m *Model) ShortHelp() []key.Binding {
 		}
 		switch {
 		case f.result != nil:
-			return []key.Binding{km.Up, km.Down, withHelp(km.Cancel, "close")}
+			return m.summaryHelp()
 		case f.focus != nil && f.focus.kind == kCoin:
 			return []key.Binding{km.NextField, km.ToggleCoin, km.AddRecipient, submit, km.Cancel}
 		case f.focus != nil && !f.focus.isText():

@@ -121,7 +121,7 @@ func (d *Device) getWalletAddress(c *call, _ byte, data []byte) []byte {
 	if err != nil {
 		return sw(SWBadState)
 	}
-	if display != 0 && !d.confirm() {
+	if display != 0 && !d.confirm(ScreenAddress) {
 		return sw(SWDeny)
 	}
 	return withSW([]byte(addr), SWOK)
@@ -259,7 +259,7 @@ func (d *Device) registeredAddress(c *call, h policy.Header, tmpl string, wallet
 	if err != nil {
 		return sw(SWIncorrectData)
 	}
-	if display && !d.confirm() {
+	if display && !d.confirm(ScreenAddress) {
 		return sw(SWDeny)
 	}
 	return withSW([]byte(addr), SWOK)

@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -116,7 +117,25 @@ type Options struct {
 	AppVersion string
 	// Faults are active from the start.
 	Faults Faults
+	// Confirm stands for the user in front of the device: the device calls
+	// it at each confirmation screen, saying what the screen shows, and
+	// approves when it returns true. It may block, as a user reading the
+	// screen does, and the exchange waits meanwhile; ctx ends when the
+	// device is closed. nil approves at once. A RejectNext fault refuses
+	// before Confirm is asked.
+	Confirm func(ctx context.Context, s Screen) bool
 }
+
+// Screen is what a confirmation screen of the device shows.
+type Screen string
+
+// The confirmation screens.
+const (
+	ScreenXpub     Screen = "xpub"     // an extended public key (display set)
+	ScreenAddress  Screen = "address"  // an address (display set)
+	ScreenRegister Screen = "register" // a wallet policy to register
+	ScreenSign     Screen = "sign"     // a transaction: each output and the fee
+)
 
 // coin holds what differs between the "Bitcoin" and "Bitcoin Test" builds
 // of the app (app-bitcoin-new Makefile).
@@ -139,6 +158,11 @@ type Device struct {
 	keys       *keyring
 	coin       coin
 	appVersion string
+
+	confirmHook func(ctx context.Context, s Screen) bool
+	// life ends when the device is closed: it bounds a blocking Confirm.
+	life     context.Context
+	lifeDone context.CancelFunc
 
 	mu        sync.Mutex
 	faults    Faults
@@ -172,7 +196,8 @@ func New(opts Options) (dev *Device, warning string, err error) {
 	if len(version) > 32 {
 		return nil, "", fmt.Errorf("ledger sim: app version %q too long", version)
 	}
-	d := &Device{keys: keys, coin: c, appVersion: version, faults: opts.Faults}
+	d := &Device{keys: keys, coin: c, appVersion: version, faults: opts.Faults, confirmHook: opts.Confirm}
+	d.life, d.lifeDone = context.WithCancel(context.Background())
 	return d, Warning, nil
 }
 
@@ -231,6 +256,7 @@ func (d *Device) unplug() {
 // Close ends any command in progress and stops Serve. Exchange fails with
 // ErrClosed afterwards.
 func (d *Device) Close() error {
+	d.lifeDone() // first: a Confirm blocking with the lock held gives up
 	d.mu.Lock()
 	d.closed = true
 	d.abortPending()
@@ -359,11 +385,14 @@ func (d *Device) dashboard(apdu []byte) []byte {
 }
 
 // confirm stands for a confirmation screen: it reports whether the user
-// approved, consuming a RejectNext fault.
-func (d *Device) confirm() bool {
+// approved, consuming a RejectNext fault, then asking Options.Confirm.
+func (d *Device) confirm(s Screen) bool {
 	if d.faults.RejectNext {
 		d.faults.RejectNext = false
 		return false
+	}
+	if d.confirmHook != nil {
+		return d.confirmHook(d.life, s) && d.life.Err() == nil
 	}
 	return true
 }

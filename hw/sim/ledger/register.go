@@ -115,7 +115,7 @@ func (d *Device) registerWallet(c *call, _ byte, data []byte) []byte {
 	if internal == 0 {
 		return sw(SWIncorrectData)
 	}
-	if !d.confirm() {
+	if !d.confirm(ScreenRegister) {
 		return sw(SWDeny)
 	}
 	id := sha256.Sum256(ser)

@@ -170,7 +170,7 @@ func (d *Device) signPSBT(c *call, p2 byte, data []byte) []byte {
 	if internal == 0 || outTotal > inTotal {
 		return sw(SWIncorrectData)
 	}
-	if !d.confirm() {
+	if !d.confirm(ScreenSign) {
 		return sw(SWDeny)
 	}
 	if err := s.signAll(p2); err != nil {

@@ -54,7 +54,7 @@ func (d *Device) getExtendedPubkey(data []byte) []byte {
 	}
 	// With display set the device shows the path (with a warning first when
 	// it is not standard) and the key, and waits for the user.
-	if display == 1 && !d.confirm() {
+	if display == 1 && !d.confirm(ScreenXpub) {
 		return sw(SWDeny)
 	}
 	return withSW([]byte(xpub), SWOK)

@@ -1,0 +1,434 @@
+package wallets
+
+// Signing the built PSBT on a hardware wallet, from the send form's
+// summary, and broadcasting it. The flow is service.SignWith, the same the
+// command line runs:
+//
+//	find  the attached device whose master key fingerprint is the wallet's
+//	      key origin (Service.OpenSigner), in a command;
+//	sign  the device shows each output and the fee and waits for the user;
+//	      the screen says so and esc cancels, which ends the exchange with
+//	      the device and leaves the PSBT as it was;
+//	check the signed PSBT is the one sent plus signatures, finalize it and
+//	      run the script engine on every input;
+//	ask   show the txid and fee and ask before broadcasting; outside the
+//	      demo the signed PSBT is also written next to the unsigned one;
+//	send  broadcast through the wallet's backend (Service.Broadcast).
+//
+// Every step's reply carries the form's id and the signing's generation,
+// and a reply to a cancelled or replaced step is dropped (an opened
+// device is closed).
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+
+	"codeberg.org/hardfolio/hardfolio/hw/device"
+	"codeberg.org/hardfolio/hardfolio/tui/common"
+	"codeberg.org/hardfolio/hardfolio/wallet"
+	"codeberg.org/hardfolio/hardfolio/wallet/service"
+)
+
+// How long the user has to confirm on the device, and a broadcast.
+const (
+	signTimeout      = 5 * time.Minute
+	broadcastTimeout = time.Minute
+)
+
+type signStage int
+
+const (
+	signIdle       signStage = iota // not started, or failed / cancelled (err says)
+	signFinding                     // looking for the device
+	signConfirming                  // the device waits for the user
+	signAsk                         // signed: broadcast?
+	signBroadcasting
+	signSent    // broadcast: txid
+	signKept    // the user chose not to broadcast
+	signPartial // signed, but other signatures are still needed
+)
+
+// signState is the summary's signing, when one has started.
+type signState struct {
+	stage  signStage
+	gen    int
+	ctx    context.Context // the signing's, with its timeout
+	cancel context.CancelFunc
+	info   SignerInfo
+	res    *service.Signed
+	path   string // the signed PSBT file, outside the demo
+	txid   string
+	msg    string // the outcome of the last step, in words
+	failed bool   // msg is an error
+}
+
+type signerOpenedMsg struct {
+	form, gen int
+	dev       Signer
+	info      SignerInfo
+	err       error
+}
+
+type signedMsg struct {
+	form, gen int
+	res       *service.Signed
+	path      string
+	fileErr   error
+	err       error
+}
+
+type broadcastMsg struct {
+	form, gen int
+	txid      string
+	err       error
+}
+
+// where adds to msg where the signed PSBT file is, if one was written,
+// followed by tail.
+func (s *signState) where(msg, tail string) string {
+	if s.path == "" {
+		return msg
+	}
+	return msg + " The signed PSBT is in " + s.path + tail + "."
+}
+
+// vendor names the device in prompts: the vendor the device reported, or
+// "hardware wallet".
+func (s *signState) vendor() string {
+	if s != nil && s.info.Vendor != "" {
+		return s.info.Vendor
+	}
+	return "hardware wallet"
+}
+
+// walletFingerprint is the master key fingerprint of the wallet's key
+// origin, the device that can sign for it.
+func (f *sendForm) walletFingerprint() (uint32, bool) {
+	o, ok := f.state.Wallet().Descriptor.Origin()
+	if !ok {
+		return 0, false
+	}
+	fp := o.Fingerprint
+	return uint32(fp[0])<<24 | uint32(fp[1])<<16 | uint32(fp[2])<<8 | uint32(fp[3]), true
+}
+
+// canSign says whether the summary offers signing on a device, and why not.
+func (m *Model) canSign() (uint32, string) {
+	f := m.send
+	fpr, ok := f.walletFingerprint()
+	switch {
+	case m.svc.OpenSigner == nil:
+		return 0, "signing on a device is not available here"
+	case !ok:
+		return 0, "the wallet's descriptor has no key origin [fingerprint/path], so no device can tell its keys"
+	}
+	return fpr, ""
+}
+
+// summaryKey handles a key on the summary of a built PSBT.
+func (m *Model) summaryKey(msg tea.KeyMsg) tea.Cmd {
+	f, km := m.send, m.Keys
+	s := f.sign
+	if s != nil {
+		switch s.stage {
+		case signFinding, signConfirming:
+			if key.Matches(msg, km.Cancel) {
+				s.cancel()
+				f.sign = &signState{msg: "Signing cancelled: nothing was signed and the PSBT is unchanged", failed: true}
+				f.refreshSummary()
+				return common.Status(common.Warn, "Signing cancelled")
+			}
+			return nil
+		case signAsk:
+			switch {
+			case key.Matches(msg, km.Yes):
+				return m.startBroadcast()
+			case key.Matches(msg, km.No):
+				s.stage = signKept
+				s.msg = s.where("Not broadcast.", ": hardfolio wallet broadcast "+f.cfg.ID+" "+s.path+" sends it")
+				f.refreshSummary()
+				return nil
+			}
+			return nil
+		case signBroadcasting:
+			return nil // the transaction may already be on its way: wait for the answer
+		}
+	}
+	switch {
+	case key.Matches(msg, km.SignOnDevice) && (s == nil || s.stage == signIdle):
+		return m.startSign()
+	case key.Matches(msg, km.Cancel), key.Matches(msg, km.Accept):
+		m.closeSend()
+	case key.Matches(msg, km.Up):
+		f.offset--
+	case key.Matches(msg, km.Down):
+		f.offset++
+	case key.Matches(msg, km.PageUp):
+		f.offset -= f.height - 1
+	case key.Matches(msg, km.PageDown):
+		f.offset += f.height - 1
+	case key.Matches(msg, km.Top):
+		f.offset = 0
+	case key.Matches(msg, km.Bottom):
+		f.offset = 1 << 30
+	}
+	return nil
+}
+
+// startSign looks for the wallet's device in a command.
+func (m *Model) startSign() tea.Cmd {
+	f := m.send
+	fpr, why := m.canSign()
+	if why != "" {
+		f.sign = &signState{msg: "Cannot sign here: " + why, failed: true}
+		f.refreshSummary()
+		return nil
+	}
+	f.gen++
+	ctx, cancel := context.WithTimeout(context.Background(), signTimeout)
+	f.sign = &signState{stage: signFinding, gen: f.gen, ctx: ctx, cancel: cancel}
+	f.refreshSummary()
+	open, id, gen := m.svc.OpenSigner, f.id, f.gen
+	return func() tea.Msg {
+		dev, info, err := open(ctx, fpr)
+		return signerOpenedMsg{form: id, gen: gen, dev: dev, info: info, err: err}
+	}
+}
+
+// live returns the form's signing when a reply for (form, gen) is still
+// awaited, or nil.
+func (m *Model) live(form, gen int) *signState {
+	f := m.send
+	if f == nil || f.id != form || f.sign == nil || f.sign.gen != gen {
+		return nil
+	}
+	return f.sign
+}
+
+// signerOpened takes the device found and asks it to sign.
+func (m *Model) signerOpened(msg signerOpenedMsg) tea.Cmd {
+	s := m.live(msg.form, msg.gen)
+	if s == nil || s.stage != signFinding {
+		if msg.dev != nil {
+			msg.dev.Close()
+		}
+		return nil
+	}
+	f := m.send
+	if msg.err != nil {
+		s.cancel()
+		f.sign = &signState{msg: "No device to sign with: " + deviceError(msg.err), failed: true}
+		f.refreshSummary()
+		return nil
+	}
+	s.stage, s.info = signConfirming, msg.info
+	f.refreshSummary()
+	// The context is the one the signing was started with: esc cancels it.
+	ctx, dev, pkt, path, demo, id, gen := s.ctx, msg.dev, f.result.draft.Packet, f.result.path, f.ctx.Demo, f.id, msg.gen
+	return func() tea.Msg {
+		defer dev.Close()
+		res, err := service.SignWith(ctx, dev, pkt)
+		out := signedMsg{form: id, gen: gen, res: res, err: err}
+		if err == nil && !demo && path != "" {
+			out.path = wallet.SignedPSBTPath(path)
+			out.fileErr = wallet.WritePSBTFile(out.path, res.Packet, wallet.Base64)
+		}
+		return out
+	}
+}
+
+// signed takes the device's answer.
+func (m *Model) signed(msg signedMsg) tea.Cmd {
+	s := m.live(msg.form, msg.gen)
+	if s == nil || s.stage != signConfirming {
+		return nil
+	}
+	f := m.send
+	s.cancel()
+	if msg.err != nil {
+		f.sign = &signState{info: s.info, msg: "Not signed: " + deviceError(msg.err), failed: true}
+		f.refreshSummary()
+		return common.Status(common.Error, "Not signed on the "+s.vendor())
+	}
+	s.res = msg.res
+	if msg.fileErr == nil {
+		s.path = msg.path
+	}
+	switch {
+	case !msg.res.Complete:
+		s.stage = signPartial
+		s.msg = s.where(fmt.Sprintf("The %s added %d signatures, but the transaction needs more: %v.", s.vendor(), msg.res.Added, msg.res.Pending), " for the other signers")
+	case !m.svc.hasBackend(f.cfg):
+		s.stage = signKept
+		s.msg = s.where("Signed. The wallet has no backend to broadcast through.", "")
+	default:
+		s.stage = signAsk
+		s.txid = msg.res.Tx.TxHash().String()
+	}
+	if msg.fileErr != nil {
+		s.msg += " The signed PSBT could not be written (" + cleanPathError(msg.fileErr) + ")."
+	}
+	f.refreshSummary()
+	return common.Status(common.Info, "Signed on the "+s.vendor())
+}
+
+// startBroadcast sends the signed transaction in a command.
+func (m *Model) startBroadcast() tea.Cmd {
+	f := m.send
+	s := f.sign
+	s.stage = signBroadcasting
+	f.refreshSummary()
+	ctx, cancel := context.WithTimeout(context.Background(), broadcastTimeout)
+	s.cancel = cancel
+	svc, cfg, tx, id, gen := m.svc, f.cfg, s.res.Tx, f.id, s.gen
+	return func() tea.Msg {
+		txid, err := svc.broadcast(ctx, cfg, tx)
+		return broadcastMsg{form: id, gen: gen, txid: txid.String(), err: err}
+	}
+}
+
+func (m *Model) broadcasted(msg broadcastMsg) tea.Cmd {
+	s := m.live(msg.form, msg.gen)
+	if s == nil || s.stage != signBroadcasting {
+		return nil
+	}
+	f := m.send
+	s.cancel()
+	if msg.err != nil {
+		s.stage = signKept
+		s.msg, s.failed = s.where("Broadcast failed: "+firstLine(msg.err.Error())+".", ""), true
+		f.refreshSummary()
+		return common.Status(common.Error, "Broadcast failed")
+	}
+	s.stage, s.txid = signSent, msg.txid
+	s.msg = "Broadcast: transaction " + msg.txid + ". Sync the wallet (" + m.Keys.SyncWallet.Help().Key + ") to see it in its history."
+	f.refreshSummary()
+	return common.Status(common.Info, "Broadcast "+msg.txid)
+}
+
+// refreshSummary draws the summary again after the signing moved on.
+func (f *sendForm) refreshSummary() {
+	if f.result != nil {
+		f.result.summary = f.summaryLines(f.result)
+		f.offset = 1 << 30 // the signing's lines are at the bottom
+	}
+}
+
+// signLines describes the signing for the summary, under its figures.
+func (m *sendForm) signLines(w int, canSign string, backend string) []string {
+	st := m.ctx.Styles
+	km := m.ctx.Keys
+	s := m.sign
+	var out []string
+	wrap := func(style func(...string) string, text string) {
+		for _, l := range strings.Split(ansi.Wordwrap(text, w-1, ""), "\n") {
+			out = append(out, " "+style(l))
+		}
+	}
+	if s == nil || s.stage == signIdle {
+		if s != nil && s.msg != "" {
+			style := st.Text.Normal.Render
+			if s.failed {
+				style = st.Text.Error.Render
+			}
+			wrap(style, s.msg)
+			out = append(out, "")
+		}
+		wrap(st.Text.Strong.Render, "Nothing has been broadcast.")
+		if canSign == "" {
+			wrap(st.Text.Normal.Render, km.SignOnDevice.Help().Key+" signs it on your hardware wallet (the device whose fingerprint the wallet's keys carry); or sign the file with any PSBT signer and `hardfolio wallet broadcast "+m.cfg.ID+" FILE` it.")
+		} else {
+			wrap(st.Text.Normal.Render, "Sign it with any PSBT signer (`hardfolio wallet send --sign-with` or `hardfolio hw sign` on the command line), then `hardfolio wallet broadcast "+m.cfg.ID+" FILE` with the signed file.")
+		}
+		return out
+	}
+	switch s.stage {
+	case signFinding:
+		fpr, _ := m.walletFingerprint()
+		wrap(st.Text.Warn.Render, fmt.Sprintf("Looking for the device with fingerprint %08x… (%s cancels)", fpr, km.Cancel.Help().Key))
+	case signConfirming:
+		wrap(st.Text.Warn.Render, fmt.Sprintf("Confirm the transaction on your %s: check each output and the fee. (%s cancels)", s.vendor(), km.Cancel.Help().Key))
+	case signAsk, signBroadcasting, signSent, signKept, signPartial:
+		if s.res != nil && s.res.Complete {
+			wrap(st.Text.Title.Render, "Signed on your "+s.vendor())
+			out = append(out, " "+st.Text.Muted.Render(common.PadRight("Txid", sendLabelWidth))+st.Text.Normal.Render(s.res.Tx.TxHash().String()))
+			fee := "unknown"
+			if s.res.Fee >= 0 {
+				fee = groupInt(s.res.Fee) + " sat"
+			}
+			out = append(out, " "+st.Text.Muted.Render(common.PadRight("Fee", sendLabelWidth))+st.Text.Normal.Render(fee))
+			if s.path != "" {
+				out = append(out, " "+st.Text.Muted.Render(common.PadRight("Signed PSBT", sendLabelWidth))+st.Text.Normal.Render(s.path))
+			}
+		}
+		switch s.stage {
+		case signAsk:
+			wrap(st.Text.Strong.Render, fmt.Sprintf("Broadcast it through %s? %s / %s", backend, km.Yes.Help().Key, km.No.Help().Key))
+		case signBroadcasting:
+			wrap(st.Text.Warn.Render, "Broadcasting…")
+		default:
+			style := st.Text.Normal.Render
+			if s.failed {
+				style = st.Text.Error.Render
+			}
+			wrap(style, s.msg)
+		}
+	}
+	return out
+}
+
+// deviceError writes a device error with what to do about it.
+func deviceError(err error) string {
+	switch {
+	case errors.Is(err, context.Canceled):
+		return "cancelled"
+	case errors.Is(err, context.DeadlineExceeded):
+		return "the device did not answer in time"
+	}
+	s := firstLine(err.Error())
+	if h := device.Hint(err); h != "" {
+		s += ". " + h
+	}
+	return s
+}
+
+// summaryHelp lists the keys that act on the summary now.
+func (m *Model) summaryHelp() []key.Binding {
+	km := m.Keys
+	if s := m.send.sign; s != nil {
+		switch s.stage {
+		case signFinding, signConfirming:
+			return []key.Binding{withHelp(km.Cancel, "cancel signing")}
+		case signAsk:
+			return []key.Binding{withHelp(km.Yes, "broadcast"), withHelp(km.No, "keep it")}
+		case signBroadcasting:
+			return nil
+		}
+	}
+	b := []key.Binding{km.Up, km.Down}
+	if m.send.canSign == "" && (m.send.sign == nil || m.send.sign.stage == signIdle) {
+		b = append(b, withHelp(km.SignOnDevice, "sign on device"))
+	}
+	return append(b, withHelp(km.Cancel, "close"))
+}
+
+// HubSigner opens signers through a device hub: the attached device (USB,
+// or one of the emulators at speculos) whose master key fingerprint is
+// the one asked for.
+func HubSigner(hub *device.Hub, speculos []string) func(ctx context.Context, fpr uint32) (Signer, SignerInfo, error) {
+	addrs := append([]string(nil), speculos...)
+	return func(ctx context.Context, fpr uint32) (Signer, SignerInfo, error) {
+		d, info, err := hub.OpenFingerprint(ctx, addrs, fpr)
+		if err != nil {
+			return nil, SignerInfo{}, err
+		}
+		return d, SignerInfo{Vendor: info.Vendor, Model: info.Model}, nil
+	}
+}
