@@ -112,7 +112,9 @@ func TestSignWith(t *testing.T) {
 		{"change derivation", func(p *psbt.Packet) {
 			p.Outputs[0].Bip32Derivation = []*psbt.Bip32Derivation{{PubKey: other.PubKey().SerializeCompressed(), Bip32Path: []uint32{7}}}
 		}, key, service.ErrSignerChanged},
-		{"input amount", func(p *psbt.Packet) { p.Inputs[0].WitnessUtxo = wire.NewTxOut(200_000, p.Inputs[0].WitnessUtxo.PkScript) }, key, service.ErrSignerChanged},
+		{"input amount", func(p *psbt.Packet) {
+			p.Inputs[0].WitnessUtxo = wire.NewTxOut(200_000, p.Inputs[0].WitnessUtxo.PkScript)
+		}, key, service.ErrSignerChanged},
 		{"foreign key", nil, other, service.ErrSignerChanged},
 		{"nothing", func(p *psbt.Packet) { p.Inputs[0].PartialSigs = nil }, key, service.ErrNothingSigned},
 		{"bad signature", func(p *psbt.Packet) {
