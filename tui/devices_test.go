@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/btcsuite/btcd/btcutil/hdkeychain"
 	"github.com/btcsuite/btcd/chaincfg"
@@ -17,13 +18,16 @@ import (
 	"codeberg.org/hardfolio/hardfolio/hw/device"
 	"codeberg.org/hardfolio/hardfolio/hw/ledger/apdu"
 	simledger "codeberg.org/hardfolio/hardfolio/hw/sim/ledger"
+	"codeberg.org/hardfolio/hardfolio/portfolio"
 	"codeberg.org/hardfolio/hardfolio/portfolio/book"
 	"codeberg.org/hardfolio/hardfolio/tui"
 	"codeberg.org/hardfolio/hardfolio/tui/devices"
 	"codeberg.org/hardfolio/hardfolio/tui/internal/tuitest"
 	"codeberg.org/hardfolio/hardfolio/tui/keys"
 	"codeberg.org/hardfolio/hardfolio/tui/wallets"
+	"codeberg.org/hardfolio/hardfolio/wallet/demo"
 	"codeberg.org/hardfolio/hardfolio/wallet/descriptor"
+	"codeberg.org/hardfolio/hardfolio/wallet/service"
 )
 
 const devicesScreen = 3
@@ -285,5 +289,61 @@ func BenchmarkDevicesKeypress(b *testing.B) {
 	for n := 0; n < b.N; n++ {
 		m.Update(msgs[n%len(msgs)])
 		_ = m.View()
+	}
+}
+
+// TestDevicesVerifyNextUnused: the address shown on the device is the
+// wallet's next unused receive address from its last sync, not address 0.
+func TestDevicesVerifyNextUnused(t *testing.T) {
+	addr, _ := startSim(t, simledger.Faults{})
+	dir := t.TempDir()
+	svc := wallets.Service{
+		CachePath:  func(id string) (string, error) { return filepath.Join(dir, id+".json"), nil },
+		LabelsPath: func(id string) (string, error) { return filepath.Join(dir, id+".jsonl"), nil },
+	}
+	desc := "wpkh([f5acc2fd/84h/1h/0h]" + simTpub(t) + "/<0;1>/*)"
+	cfg := portfolio.WalletConfig{ID: "sim", Descriptor: desc, Network: "testnet"}
+	w, err := service.Open(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Addresses 0 and 1 received in the last sync.
+	when := time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
+	mem, err := demo.NewChain(w.Descriptor, []demo.Payment{{Sats: 1000, Index: 0, Time: when}, {Sats: 2000, Index: 1, Time: when.Add(time.Hour)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := w.Sync(context.Background(), mem.Source(), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path, _ := svc.CachePath(cfg.ID)
+	if err := st.Save(path); err != nil {
+		t.Fatal(err)
+	}
+
+	b := book.OpenDemo(tuitest.Clock)
+	p, err := b.Portfolio().WithWallet(cfg, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Save(p); err != nil {
+		t.Fatal(err)
+	}
+	m := tui.New(tui.Options{Book: b, Now: tuitest.Now, Theme: "dark", Getenv: env,
+		Speculos: []string{addr}, Devices: deviceService(), Wallets: &svc})
+	tuitest.Send(m, tea.WindowSizeMsg{Width: 120, Height: 40})
+	tuitest.Press(m, m.Context().Keys.Screen[devicesScreen])
+	want, err := w.Descriptor.Derive(false, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(tuitest.Plain(m), "next unused receive address #2: "+want.Address) {
+		t.Fatalf("the screen does not offer address #2 %s:\n%s", want.Address, tuitest.Plain(m))
+	}
+	tuitest.Press(m, m.Context().Keys.VerifyAddress)
+	local, shown, match, ok := devicesOf(m).Verified()
+	if !ok || !match || local != want.Address || shown != want.Address {
+		t.Fatalf("verified %q on the device %q (match %v, ok %v), want %s: %s", local, shown, match, ok, want.Address, devicesOf(m).Message())
 	}
 }

@@ -123,11 +123,18 @@ func walletService(s *wallets.Service, speculos []string) wallets.Service {
 	return *s
 }
 
-func deviceService(s *devices.Service) devices.Service {
-	if s == nil {
-		return devices.Service{}
+// deviceService is the Devices screen's service: the given one or a
+// device hub's, reading wallets' next receive addresses as the Wallets
+// screen's service does.
+func deviceService(s *devices.Service, w wallets.Service) devices.Service {
+	var svc devices.Service
+	if s != nil {
+		svc = *s
 	}
-	return *s
+	if svc.NextReceive == nil {
+		svc.NextReceive = w.NextReceive
+	}
+	return svc
 }
 
 // New returns the root model, for tests and for embedding in another
@@ -175,6 +182,7 @@ func newModel(opts Options, tty bool) *Model {
 	}
 	ctx.ReadOnly, ctx.ReadOnlyReason = b.ReadOnly()
 
+	wsvc := walletService(opts.Wallets, opts.Speculos)
 	dash := dashboard.New(ctx)
 	dash.Created = b.Created()
 	m := &Model{
@@ -184,8 +192,8 @@ func newModel(opts Options, tty bool) *Model {
 		screens: []common.Screen{
 			dash,
 			holdings.New(ctx),
-			wallets.New(ctx, walletService(opts.Wallets, opts.Speculos)),
-			devices.New(ctx, deviceService(opts.Devices), opts.Speculos),
+			wallets.New(ctx, wsvc),
+			devices.New(ctx, deviceService(opts.Devices, wsvc), opts.Speculos),
 			placeholder.Analysis(ctx),
 			placeholder.Stress(ctx),
 			placeholder.Rebalance(ctx),

@@ -81,7 +81,8 @@ func buildSummary(t *testing.T, m *tui.Model) string {
 }
 
 // goldenAt compares the frame with the golden file, from the directory
-// the test started in.
+// the test started in. The signed transaction's id, which moves with the
+// change output's random position, is masked.
 func goldenAt(t *testing.T, wd string, m *tui.Model) {
 	t.Helper()
 	here, _ := os.Getwd()
@@ -89,7 +90,11 @@ func goldenAt(t *testing.T, wd string, m *tui.Model) {
 		t.Fatal(err)
 	}
 	defer os.Chdir(here)
-	golden.RequireEqual(t, []byte(tuitest.Plain(m)))
+	frame := tuitest.Plain(m)
+	if txid, _, ok := walletsScreen(t, m).SignedTx(); ok {
+		frame = strings.ReplaceAll(frame, txid, strings.Repeat("#", len(txid)))
+	}
+	golden.RequireEqual(t, []byte(frame))
 }
 
 // TestWalletsSignAndBroadcast signs the built PSBT on the simulated Ledger

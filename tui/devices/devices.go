@@ -21,6 +21,7 @@ import (
 	"codeberg.org/hardfolio/hardfolio/hw/device"
 	"codeberg.org/hardfolio/hardfolio/portfolio"
 	"codeberg.org/hardfolio/hardfolio/tui/common"
+	"codeberg.org/hardfolio/hardfolio/wallet"
 	"codeberg.org/hardfolio/hardfolio/wallet/descriptor"
 )
 
@@ -43,6 +44,10 @@ type Service struct {
 	// shown: 0 means DefaultRefresh, a negative value lists only when the
 	// screen is shown (for tests, which run commands synchronously).
 	Refresh time.Duration
+	// NextReceive gives a wallet's next unused receive address from its
+	// last sync, the one to check on the device; nil means address 0. It
+	// may read files: the screen calls it from a command.
+	NextReceive func(cfg portfolio.WalletConfig) (wallet.AddressInfo, error)
 }
 
 func (s Service) withDefaults() Service {
@@ -107,9 +112,13 @@ type Model struct {
 	saveID int // the save request of the imported wallet
 
 	// deviceWallets' cache, for a snapshot and a fingerprint.
-	dw      []devWallet
-	dwSnap  *common.Snapshot
-	dwFpr   uint32
+	dw     []devWallet
+	dwSnap *common.Snapshot
+	dwFpr  uint32
+	// next holds each wallet's next unused receive address, by wallet ID,
+	// as read for nextGen.
+	next    map[string]nextAddr
+	nextGen int
 	message string
 	msgLvl  common.Level
 
@@ -161,7 +170,37 @@ func (m *Model) Refresh() {
 // dropped by its generation.
 func (m *Model) Load() tea.Cmd {
 	m.listGen++
-	return m.list(m.listGen)
+	return tea.Batch(m.list(m.listGen), m.readNext())
+}
+
+// nextAddr is a wallet's next unused receive address.
+type nextAddr struct {
+	index uint32
+	addr  string
+}
+
+type nextMsg struct {
+	gen  int
+	next map[string]nextAddr
+}
+
+// readNext reads, in a command, the next unused receive address of every
+// wallet of the portfolio from its last sync.
+func (m *Model) readNext() tea.Cmd {
+	if m.svc.NextReceive == nil || m.Snap == nil {
+		return nil
+	}
+	m.nextGen++
+	gen, get, cfgs := m.nextGen, m.svc.NextReceive, m.Portfolio().Wallets
+	return func() tea.Msg {
+		out := map[string]nextAddr{}
+		for _, c := range cfgs {
+			if a, err := get(c); err == nil {
+				out[c.ID] = nextAddr{index: a.Index, addr: a.Address}
+			}
+		}
+		return nextMsg{gen: gen, next: out}
+	}
 }
 
 // Devices returns the devices listed last.
@@ -245,6 +284,12 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 			return m.tick(msg.gen)
 		}
 		return m.list(msg.gen)
+	case nextMsg:
+		if msg.gen == m.nextGen {
+			m.next = msg.next
+			m.dwSnap = nil // work the device's wallets out again
+		}
+		return nil
 	case importedMsg:
 		if msg.gen != m.opGen || m.op != opImport {
 			return nil
@@ -439,6 +484,9 @@ func (m *Model) findWallets(fpr uint32) []devWallet {
 		dw := devWallet{cfg: w, ref: device.DescriptorRef{
 			Kind: kinds[desc.Type()], Fingerprint: fingerprint(o.Fingerprint), Account: o.Path, Xpub: desc.ExtendedKey(),
 		}}
+		if n, ok := m.next[w.ID]; ok {
+			dw.index = n.index // the next unused address of the last sync
+		}
 		if x, err := desc.Derive(false, dw.index); err != nil {
 			dw.err = err
 		} else {

@@ -169,12 +169,12 @@ func (m *Model) detailLines() []string {
 			out = append(out, "     "+st.Text.Error.Render(w.err.Error()))
 			continue
 		}
-		out = append(out, "     "+st.Text.Muted.Render(fmt.Sprintf("receive address #%d: ", w.index))+st.Text.Normal.Render(w.addr))
+		out = append(out, "     "+st.Text.Muted.Render(fmt.Sprintf("next unused receive address #%d: ", w.index))+st.Text.Normal.Render(w.addr))
 	}
 	out = append(out, "")
 	switch {
 	case m.op == opVerify:
-		out = append(out, " "+st.Text.Warn.Render("Confirm the address on your Ledger… (esc cancels)"))
+		out = append(out, " "+st.Text.Warn.Render("Confirm the address on your "+vendor(d.Vendor)+"… (esc cancels)"))
 	case m.verify != nil && m.verify.err == nil && m.verify.local != m.verify.device:
 		out = append(out,
 			" "+st.Text.Error.Render("!!! ADDRESS MISMATCH — DO NOT USE THIS ADDRESS !!!"),
@@ -216,7 +216,7 @@ func (m *Model) formLines() []string {
 	}
 	out = append(out, "")
 	if m.op == opImport {
-		out = append(out, " "+st.Text.Warn.Render("Reading the xpub from your Ledger… (esc cancels)"))
+		out = append(out, " "+st.Text.Warn.Render("Reading the xpub from your "+vendor(m.form.info.Vendor)+"… (esc cancels)"))
 	} else {
 		out = append(out, " "+st.Text.Muted.Render(fmt.Sprintf("%s reads the extended public key; nothing is shown on the device.", km.Accept.Help().Key)))
 	}
@@ -267,4 +267,12 @@ func (m *Model) statusLines() []string {
 		out = append(out, " "+style.Render(l))
 	}
 	return out
+}
+
+// vendor names a device in prompts: its vendor, or "device".
+func vendor(v string) string {
+	if v == "" {
+		return "device"
+	}
+	return v
 }

@@ -71,6 +71,29 @@ type SignerInfo struct {
 	Vendor, Model string
 }
 
+// NextReceive returns the wallet's next unused receive address as of its
+// last sync (its cache, or the state Load gives), index 0 for a wallet
+// never synced. It reads files: call it from a command.
+func (s Service) NextReceive(cfg portfolio.WalletConfig) (wallet.AddressInfo, error) {
+	w, err := service.Open(cfg)
+	if err != nil {
+		return wallet.AddressInfo{}, err
+	}
+	var st *wallet.State
+	if s.Load != nil {
+		st, _, err = s.Load(w)
+	} else {
+		var path string
+		if path, err = s.cachePath(cfg.ID); err == nil {
+			st, err = wallet.LoadState(path, w) // a discarded cache is index 0
+		}
+	}
+	if st == nil {
+		return wallet.AddressInfo{}, err
+	}
+	return st.NextReceive()
+}
+
 // hasBackend reports whether the wallet can sync, estimate fees and
 // broadcast.
 func (s Service) hasBackend(cfg portfolio.WalletConfig) bool {
