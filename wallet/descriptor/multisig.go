@@ -1,0 +1,303 @@
+package descriptor
+
+// Multisig descriptors, for the hardware wallets that sign for them:
+//
+//	wsh(multi(k,KEY,...))        wsh(sortedmulti(k,KEY,...))       P2WSH
+//	sh(wsh(multi(k,KEY,...)))    sh(wsh(sortedmulti(k,KEY,...)))   P2SH-P2WSH
+//	sh(multi(k,KEY,...))         sh(sortedmulti(k,KEY,...))        P2SH
+//
+// Each KEY is an extended public key with its origin, one multipath step
+// and a final "/*" (KEY/<0;1>/*): the form of BIP 48 accounts and of the
+// wallet policies devices register. A Multisig is read and derived here
+// so that what a device shows can be checked against what the cosigners'
+// keys give; the watch-only wallet itself (sync, payments) handles
+// single-sig descriptors only.
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/btcsuite/btcd/btcutil"
+	"github.com/btcsuite/btcd/txscript"
+)
+
+// Wrap is how a multisig script is paid to.
+type Wrap string
+
+// The multisig wrappers.
+const (
+	WrapWSH   Wrap = "wsh"    // P2WSH
+	WrapSHWSH Wrap = "sh-wsh" // P2SH-P2WSH
+	WrapSH    Wrap = "sh"     // P2SH (legacy)
+)
+
+// The most keys a multisig takes: 15 for P2SH (its 520-byte redeem
+// script), 20 for the segwit forms (OP_CHECKMULTISIG's limit).
+const (
+	maxKeysSH  = 15
+	maxKeysWSH = 20
+)
+
+// Multisig is a parsed multisig descriptor bound to a network.
+type Multisig struct {
+	wrap   Wrap
+	k      int
+	sorted bool
+	keys   []*key
+	net    Network
+}
+
+// MultisigKey is one cosigner's key as the descriptor gives it.
+type MultisigKey struct {
+	Origin          KeyOrigin // the key's origin: master fingerprint and account path
+	Xpub            string    // the account's extended public key (xpub/tpub)
+	Receive, Change uint32    // the two steps of the multipath "<a;b>", receive first
+}
+
+// ParseMultisig reads a multisig descriptor for network net (see the
+// comment at the top of this file). The "#checksum" suffix is optional
+// and checked when present. Errors are *Error values, as for Parse.
+func ParseMultisig(desc string, net Network) (*Multisig, error) {
+	if !net.valid() {
+		return nil, errNoPos(ErrNetwork, "unknown network %d", net)
+	}
+	if at := findPrivate(desc); at >= 0 {
+		return nil, errAt(at, ErrPrivateKey, "private key refused: hardfolio is watch-only and never takes private keys")
+	}
+	payload, err := StripChecksum(desc)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := Checksum(payload); err != nil {
+		return nil, err
+	}
+	c, ok, err := parseCall(payload, 0)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, errAt(0, ErrSyntax, "expected a script expression such as wsh(sortedmulti(2,KEY,KEY,KEY))")
+	}
+	m := &Multisig{net: net}
+	switch c.name {
+	case "wsh":
+		m.wrap = WrapWSH
+	case "sh":
+		m.wrap = WrapSH
+	default:
+		return nil, errAt(0, ErrUnsupported, "%s() is not a multisig wrapper: want wsh(), sh(wsh()) or sh()", c.name)
+	}
+	inner, ok, err := parseCall(c.args, c.argsOff)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, errAt(c.argsOff, ErrSyntax, "%s() takes a script expression", c.name)
+	}
+	if m.wrap == WrapSH && inner.name == "wsh" {
+		m.wrap = WrapSHWSH
+		if inner, ok, err = parseCall(inner.args, inner.argsOff); err != nil {
+			return nil, err
+		} else if !ok {
+			return nil, errAt(inner.argsOff, ErrSyntax, "wsh() takes a script expression")
+		}
+	}
+	switch inner.name {
+	case "multi":
+	case "sortedmulti":
+		m.sorted = true
+	default:
+		return nil, errAt(inner.nameOff, ErrUnsupported, "%s() is not multi() or sortedmulti()", inner.name)
+	}
+	if err := m.parseArgs(inner.args, inner.argsOff); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// parseArgs reads "k,KEY,KEY,...".
+func (m *Multisig) parseArgs(s string, off int) error {
+	parts := strings.Split(s, ",")
+	if len(parts) < 2 {
+		return errAt(off, ErrSyntax, "multi() takes a threshold and at least one key")
+	}
+	k, err := strconv.Atoi(parts[0])
+	if err != nil || strconv.Itoa(k) != parts[0] {
+		return errAt(off, ErrSyntax, "threshold %q is not a number", parts[0])
+	}
+	n := len(parts) - 1
+	limit := maxKeysWSH
+	if m.wrap == WrapSH {
+		limit = maxKeysSH
+	}
+	switch {
+	case k < 1 || k > n:
+		return errAt(off, ErrSyntax, "threshold %d of %d keys: want 1 to %d", k, n, n)
+	case n > limit:
+		return errAt(off, ErrUnsupported, "%d keys: %s allows at most %d", n, m.wrap, limit)
+	}
+	m.k = k
+	pos := off + len(parts[0]) + 1
+	for _, p := range parts[1:] {
+		key, err := parseKey(p, pos, m.net, 0)
+		if err != nil {
+			return err
+		}
+		switch {
+		case key.ext == nil:
+			return errAt(pos, ErrUnsupported, "a multisig key must be an extended public key with /<0;1>/*, not a hex key")
+		case key.origin == nil:
+			return errAt(pos, ErrSyntax, "a multisig key needs its origin [fingerprint/path], for the devices to know their own")
+		case key.multiAt != 0 || len(key.path) != 1 || len(key.multi) != 2 || !key.wildcard:
+			return errAt(pos, ErrUnsupported, "a multisig key must end in /<a;b>/* (receive and change), as in xpub.../<0;1>/*")
+		}
+		for _, o := range m.keys {
+			if o.ext.text == key.ext.text {
+				return errAt(pos, ErrSyntax, "the same key appears twice")
+			}
+		}
+		m.keys = append(m.keys, key)
+		pos += len(p) + 1
+	}
+	return nil
+}
+
+// Wrap returns how the script is paid to.
+func (m *Multisig) Wrap() Wrap { return m.wrap }
+
+// Threshold returns k, the number of signatures needed.
+func (m *Multisig) Threshold() int { return m.k }
+
+// Sorted reports whether the keys are sorted in each script
+// (sortedmulti, BIP 67) rather than taken in the descriptor's order.
+func (m *Multisig) Sorted() bool { return m.sorted }
+
+// Network returns the network the descriptor was read for.
+func (m *Multisig) Network() Network { return m.net }
+
+// Keys returns the cosigners' keys in the descriptor's order.
+func (m *Multisig) Keys() []MultisigKey {
+	out := make([]MultisigKey, len(m.keys))
+	for i, k := range m.keys {
+		out[i] = MultisigKey{Origin: k.origin.clone(), Xpub: k.ext.text, Receive: k.multi[0], Change: k.multi[1]}
+	}
+	return out
+}
+
+// String returns the canonical descriptor with its checksum.
+func (m *Multisig) String() string {
+	var b strings.Builder
+	fn := "multi"
+	if m.sorted {
+		fn = "sortedmulti"
+	}
+	b.WriteString(fn + "(" + strconv.Itoa(m.k))
+	for _, k := range m.keys {
+		b.WriteString("," + k.String())
+	}
+	b.WriteString(")")
+	s := b.String()
+	switch m.wrap {
+	case WrapWSH:
+		s = "wsh(" + s + ")"
+	case WrapSHWSH:
+		s = "sh(wsh(" + s + "))"
+	default:
+		s = "sh(" + s + ")"
+	}
+	sum, _ := Checksum(s)
+	return s + "#" + sum
+}
+
+// MultisigDerived is one output of a multisig descriptor.
+type MultisigDerived struct {
+	Change bool
+	Index  uint32
+	// Keys are the cosigners' keys at this output, in the descriptor's
+	// order (not the script's): PubKey and Origin (the full derivation
+	// from each key's master fingerprint).
+	Keys []Derived
+	// Script is the multisig script: the witness script of wsh and
+	// sh(wsh), the redeem script of sh.
+	Script        []byte
+	WitnessScript []byte // wsh, sh(wsh)
+	RedeemScript  []byte // sh(wsh): OP_0 <sha256(script)>; sh: the multisig script
+	PkScript      []byte // the output script
+	Address       string
+}
+
+// Derive returns the output at index of the receive chain, or of the
+// change chain when change is set.
+func (m *Multisig) Derive(change bool, index uint32) (MultisigDerived, error) {
+	out := MultisigDerived{Change: change, Index: index}
+	if index >= 1<<31 {
+		return out, errNoPos(ErrRange, "index %d is hardened: watch-only derivation stops at 2147483647", index)
+	}
+	pubs := make([][]byte, len(m.keys))
+	for i, k := range m.keys {
+		step := k.multi[0]
+		if change {
+			step = k.multi[1]
+		}
+		x, err := k.ext.key.Derive(step)
+		if err == nil {
+			x, err = x.Derive(index)
+		}
+		if err != nil {
+			return out, errNoPos(ErrInvalidChild, "key %d at %d/%d: %v", i+1, step, index, err)
+		}
+		pub, err := x.ECPubKey()
+		if err != nil {
+			return out, errNoPos(ErrInvalidKey, "key %d: %v", i+1, err)
+		}
+		pubs[i] = pub.SerializeCompressed()
+		o := k.origin.clone()
+		o.Path = append(o.Path, step, index)
+		out.Keys = append(out.Keys, Derived{Change: change, Index: index, Origin: o, PubKey: pubs[i]})
+	}
+	ordered := append([][]byte(nil), pubs...)
+	if m.sorted {
+		sort.Slice(ordered, func(i, j int) bool { return bytes.Compare(ordered[i], ordered[j]) < 0 })
+	}
+	b := txscript.NewScriptBuilder().AddInt64(int64(m.k))
+	for _, p := range ordered {
+		b.AddData(p)
+	}
+	script, err := b.AddInt64(int64(len(ordered))).AddOp(txscript.OP_CHECKMULTISIG).Script()
+	if err != nil {
+		return out, errNoPos(ErrInvalidKey, "multisig script: %v", err)
+	}
+	out.Script = script
+	params := m.net.Params()
+	h := sha256.Sum256(script)
+	switch m.wrap {
+	case WrapWSH:
+		out.WitnessScript = script
+		out.PkScript = append([]byte{txscript.OP_0, txscript.OP_DATA_32}, h[:]...)
+		out.Address, err = segwitAddress(params.Bech32HRPSegwit, 0, h[:])
+	case WrapSHWSH:
+		out.WitnessScript = script
+		out.RedeemScript = append([]byte{txscript.OP_0, txscript.OP_DATA_32}, h[:]...)
+		out.PkScript, out.Address, err = p2sh(out.RedeemScript, m.net)
+	default:
+		if len(script) > txscript.MaxScriptElementSize {
+			return out, errNoPos(ErrUnsupported, "redeem script of %d bytes: P2SH allows %d", len(script), txscript.MaxScriptElementSize)
+		}
+		out.RedeemScript = script
+		out.PkScript, out.Address, err = p2sh(script, m.net)
+	}
+	return out, err
+}
+
+// p2sh returns the output script and address paying to a redeem script.
+func p2sh(redeem []byte, net Network) ([]byte, string, error) {
+	a, err := btcutil.NewAddressScriptHash(redeem, net.Params())
+	if err != nil {
+		return nil, "", errNoPos(ErrInvalidKey, "address: %v", err)
+	}
+	pk := append([]byte{txscript.OP_HASH160, txscript.OP_DATA_20}, a.ScriptAddress()...)
+	return append(pk, txscript.OP_EQUAL), a.EncodeAddress(), nil
+}
