@@ -106,7 +106,13 @@ func TestListFiltersInterfaces(t *testing.T) {
 
 func startSim(t testing.TB, f simledger.Faults) (string, *simledger.Device) {
 	t.Helper()
-	dev, _, err := simledger.New(simledger.Options{Network: &chaincfg.TestNet3Params, Faults: f})
+	return serveSim(t, simledger.Options{Network: &chaincfg.TestNet3Params, Faults: f})
+}
+
+// serveSim serves a simulated Ledger made with opts on 127.0.0.1.
+func serveSim(t testing.TB, opts simledger.Options) (string, *simledger.Device) {
+	t.Helper()
+	dev, _, err := simledger.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

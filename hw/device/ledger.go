@@ -268,3 +268,106 @@ func psbtAccounts(pkt *psbt.Packet, fpr uint32) ([]DescriptorRef, error) {
 	}
 	return out, nil
 }
+
+// multisigPolicy is the Ledger wallet policy of ms: a descriptor template
+// with one placeholder per key, in ms's order (the app sorts the keys of
+// sortedmulti itself), and the key strings.
+//
+//	wsh(sortedmulti(2,@0/**,@1/**,@2/**))     receive 0, change 1
+//	sh(wsh(multi(2,@0/<2;3>/*,@1/<2;3>/*)))    other steps
+func multisigPolicy(ms Multisig) (policy.Policy, error) {
+	if err := policy.ValidateName(ms.Name); err != nil || ms.Name == "" {
+		return policy.Policy{}, fmt.Errorf("%w: a multisig wallet needs a name of 1 to %d printable ASCII characters to register", ErrUnsupported, policy.MaxNameLen)
+	}
+	if ms.Threshold < 1 || ms.Threshold > len(ms.Keys) {
+		return policy.Policy{}, fmt.Errorf("%w: threshold %d of %d keys", ErrUnsupported, ms.Threshold, len(ms.Keys))
+	}
+	fn := "multi"
+	if ms.Sorted {
+		fn = "sortedmulti"
+	}
+	t := fmt.Sprintf("%s(%d", fn, ms.Threshold)
+	p := policy.Policy{Name: ms.Name}
+	for i, k := range ms.Keys {
+		if k.Receive == 0 && k.Change == 1 {
+			t += fmt.Sprintf(",@%d/**", i)
+		} else {
+			t += fmt.Sprintf(",@%d/<%d;%d>/*", i, k.Receive, k.Change)
+		}
+		p.Keys = append(p.Keys, policy.KeyString(k.Fingerprint, k.Path, k.Xpub))
+	}
+	t += ")"
+	switch ms.Script {
+	case MultisigWSH:
+		t = "wsh(" + t + ")"
+	case MultisigSHWSH:
+		t = "sh(wsh(" + t + "))"
+	case MultisigSH:
+		t = "sh(" + t + ")"
+	default:
+		return policy.Policy{}, fmt.Errorf("%w: multisig script %q (want wsh, sh-wsh or sh)", ErrUnsupported, ms.Script)
+	}
+	p.Template = t
+	return p, nil
+}
+
+// ledgerHMAC reads a registration as the 32-byte HMAC of the policy.
+func ledgerHMAC(reg Registration) (*[32]byte, error) {
+	if len(reg) != 32 {
+		return nil, fmt.Errorf("%w: a Ledger registration is a 32-byte HMAC, got %d bytes (register the wallet again)", ErrNotRegistered, len(reg))
+	}
+	h := [32]byte(reg)
+	return &h, nil
+}
+
+// RegisterMultisig registers ms as a wallet policy (REGISTER_WALLET): the
+// device shows its name, threshold and keys, and the user approves. The
+// registration is the policy's HMAC, valid for this device's seed only.
+func (l *ledger) RegisterMultisig(ctx context.Context, ms Multisig) (Registration, error) {
+	p, err := multisigPolicy(ms)
+	if err != nil {
+		return nil, err
+	}
+	l.comms.Lock()
+	defer l.comms.Unlock()
+	_, hmac, err := l.client.RegisterWallet(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	return Registration(hmac[:]), nil
+}
+
+// MultisigAddress asks for an address of a registered multisig policy.
+func (l *ledger) MultisigAddress(ctx context.Context, ms Multisig, reg Registration, change bool, index uint32, display bool) (string, error) {
+	p, err := multisigPolicy(ms)
+	if err != nil {
+		return "", err
+	}
+	hmac, err := ledgerHMAC(reg)
+	if err != nil {
+		return "", err
+	}
+	l.comms.Lock()
+	defer l.comms.Unlock()
+	return l.client.WalletAddress(ctx, p, hmac, change, index, display)
+}
+
+// SignPSBTMultisig runs SIGN_PSBT with the registered multisig policy and
+// inserts the device's signatures into a copy of pkt.
+func (l *ledger) SignPSBTMultisig(ctx context.Context, pkt *psbt.Packet, ms Multisig, reg Registration) (*psbt.Packet, error) {
+	p, err := multisigPolicy(ms)
+	if err != nil {
+		return nil, err
+	}
+	hmac, err := ledgerHMAC(reg)
+	if err != nil {
+		return nil, err
+	}
+	l.comms.Lock()
+	defer l.comms.Unlock()
+	sigs, err := l.client.SignPacket(ctx, pkt, p, hmac)
+	if err != nil {
+		return nil, err
+	}
+	return btcapp.InsertSignatures(pkt, sigs)
+}

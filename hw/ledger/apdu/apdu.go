@@ -138,6 +138,8 @@ var (
 		"The app reported an internal error. Quit and reopen the Bitcoin app, then try again."}
 	ErrInterrupted = &DeviceError{"unhandled client command",
 		"The app asked for data the client did not provide. This is a bug in hardfolio; please report it."}
+	ErrBadRegistration = &DeviceError{"wallet registration not valid on this device",
+		"The device does not recognise this multisig wallet's registration (another device's, or the wallet changed). Register it on this device again: hardfolio hw register."}
 	ErrUnknownStatus = &DeviceError{"unexpected status word",
 		"The device answered with an unknown status. Update the Bitcoin app and try again."}
 )
@@ -161,7 +163,7 @@ var statusClasses = map[uint16]*DeviceError{
 	SWNotInstalled2: ErrNotInstalled,
 	SWBadLength:     ErrAppState,
 	SWBadState:      ErrAppState,
-	SWBadSignature:  ErrAppState,
+	SWBadSignature:  ErrBadRegistration,
 	SWInterrupted:   ErrInterrupted,
 }
 

@@ -251,14 +251,15 @@ func parseKeyExpr(s string) (multisigKey, error) {
 	return k, nil
 }
 
-// multisigAddress derives the address at (change, index) of a multisig
-// policy whose key strings are xpubs (indexed as in the template).
-func (d *Device) multisigAddress(m multisig, xpubs []string, change bool, index uint32) (string, error) {
+// multisigScript derives the multisig script at (change, index) of a
+// multisig policy whose key strings are xpubs (indexed as in the
+// template), and the output script that pays to it.
+func multisigScript(m multisig, xpubs []string, change bool, index uint32) (script, pkScript []byte, err error) {
 	pubs := make([][]byte, 0, len(m.keys))
 	for _, k := range m.keys {
 		ext, err := hdkeychain.NewKeyFromString(xpubs[k.index])
 		if err != nil {
-			return "", err
+			return nil, nil, err
 		}
 		branch := k.receive
 		if change {
@@ -266,12 +267,12 @@ func (d *Device) multisigAddress(m multisig, xpubs []string, change bool, index 
 		}
 		for _, step := range []uint32{branch, index} {
 			if ext, err = ext.Derive(step); err != nil {
-				return "", err
+				return nil, nil, err
 			}
 		}
 		pub, err := ext.ECPubKey()
 		if err != nil {
-			return "", err
+			return nil, nil, err
 		}
 		pubs = append(pubs, pub.SerializeCompressed())
 	}
@@ -282,29 +283,39 @@ func (d *Device) multisigAddress(m multisig, xpubs []string, change bool, index 
 	for _, p := range pubs {
 		b.AddData(p)
 	}
-	script, err := b.AddInt64(int64(len(pubs))).AddOp(txscript.OP_CHECKMULTISIG).Script()
-	if err != nil {
-		return "", err
+	if script, err = b.AddInt64(int64(len(pubs))).AddOp(txscript.OP_CHECKMULTISIG).Script(); err != nil {
+		return nil, nil, err
 	}
-	params := d.addressParams()
-	var a btcutil.Address
+	h := sha256.Sum256(script)
 	switch m.wrap {
 	case "wsh":
-		h := sha256.Sum256(script)
-		a, err = btcutil.NewAddressWitnessScriptHash(h[:], params)
+		return script, append([]byte{txscript.OP_0, txscript.OP_DATA_32}, h[:]...), nil
 	case "sh-wsh":
-		h := sha256.Sum256(script)
-		a, err = btcutil.NewAddressScriptHash(append([]byte{txscript.OP_0, txscript.OP_DATA_32}, h[:]...), params)
-	default:
-		if len(script) > txscript.MaxScriptElementSize {
-			return "", errTemplate
-		}
-		a, err = btcutil.NewAddressScriptHash(script, params)
+		redeem := append([]byte{txscript.OP_0, txscript.OP_DATA_32}, h[:]...)
+		return script, p2shScript(redeem), nil
 	}
+	if len(script) > txscript.MaxScriptElementSize {
+		return nil, nil, errTemplate
+	}
+	return script, p2shScript(script), nil
+}
+
+func p2shScript(redeem []byte) []byte {
+	return append(append([]byte{txscript.OP_HASH160, txscript.OP_DATA_20}, btcutil.Hash160(redeem)...), txscript.OP_EQUAL)
+}
+
+// multisigAddress derives the address at (change, index) of a multisig
+// policy whose key strings are xpubs (indexed as in the template).
+func (d *Device) multisigAddress(m multisig, xpubs []string, change bool, index uint32) (string, error) {
+	_, pk, err := multisigScript(m, xpubs, change, index)
 	if err != nil {
 		return "", err
 	}
-	return a.EncodeAddress(), nil
+	_, addrs, _, err := txscript.ExtractPkScriptAddrs(pk, d.addressParams())
+	if err != nil || len(addrs) != 1 {
+		return "", errTemplate
+	}
+	return addrs[0].EncodeAddress(), nil
 }
 
 // addressParams is the network whose address encodings the app uses.

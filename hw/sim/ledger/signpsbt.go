@@ -61,6 +61,8 @@ type psbtInput struct {
 	internal bool
 	path     []uint32 // full signing path, for internal inputs
 	sighash  uint32
+	msKey    int    // multisig: the policy key the path is under
+	script   []byte // multisig: the witness or redeem script signed
 }
 
 // signPSBT answers SIGN_PSBT (E1 04):
@@ -71,7 +73,8 @@ type psbtInput struct {
 //	| wallet_id(32) | hmac(32) (zeros for a default policy)                |
 //
 // It signs for the four default single-signature policies (pkh, sh(wpkh),
-// wpkh, tr key path). Everything comes from the client through client
+// wpkh, tr key path) and for registered multisig policies (see
+// multisign.go). Everything comes from the client through client
 // commands, each proof and preimage checked (see maps.go), in the app's
 // order (sign_psbt.c, sign_psbt/preprocess_inputs.c):
 //
@@ -117,7 +120,7 @@ type psbtInput struct {
 //	        (or x-only) key, outputs worth more than the inputs, no
 //	        internal input; a policy that is not a default one
 //	0x6A82  a sighash type other than ALL (or DEFAULT on tr), or a
-//	        registered policy: the simulator signs default policies only
+//	        registered policy that is not multisig
 //	0xB008  a non-zero HMAC that is not this seed's for the wallet id
 //	0x6985  the user refused
 func (d *Device) signPSBT(c *call, p2 byte, data []byte) []byte {
@@ -193,6 +196,10 @@ type psbtSigner struct {
 	kind    policy.Kind
 	account []uint32 // the policy key's origin path
 
+	// ms is the registered multisig policy being signed for, or nil for a
+	// default single-sig policy.
+	ms *msPolicy
+
 	inputs  []psbtInput
 	outputs []*wire.TxOut
 }
@@ -249,7 +256,15 @@ func (s *psbtSigner) readPolicy(walletID [32]byte, mac []byte) uint16 {
 		if !hmac.Equal(want[:], mac) {
 			return SWSignatureFail
 		}
-		return SWNotSupported
+		if header.Name == "" {
+			return SWIncorrectData
+		}
+		ms, code := s.d.readMultisig(s.c, header, string(tmpl))
+		if code != SWOK {
+			return code
+		}
+		s.ms = ms
+		return SWOK
 	}
 	kind, ok := defaultKind(string(tmpl))
 	if !ok || header.Name != "" {
@@ -304,12 +319,18 @@ func (s *psbtSigner) readInput(root merkle.Hash, n, i int) uint16 {
 
 	// Derivations: which of our keys, if any, the input names.
 	for _, k := range derivations {
-		if (k[0] == psbtInTapBIP32Derivation) != (s.kind == policy.Taproot) {
+		if (k[0] == psbtInTapBIP32Derivation) != (s.ms == nil && s.kind == policy.Taproot) {
 			continue
 		}
 		v, _, err := s.c.value(m, k, maxDerivationData)
 		if err != nil {
 			return SWIncorrectData
+		}
+		if s.ms != nil {
+			if path, key, ok := s.ms.ownPath(s.d, v); ok {
+				in.path, in.msKey = path, key
+			}
+			continue
 		}
 		path, ok := s.ownPath(k[0], v)
 		if ok {
@@ -378,14 +399,18 @@ func (s *psbtSigner) readInput(root merkle.Hash, n, i int) uint16 {
 
 	// Internal: the policy's script at the derivation's change and index
 	// is the one spent.
-	if in.path != nil {
+	if in.path != nil && s.ms != nil {
+		script, pk, err := s.ms.scriptAt(in.path)
+		in.internal = err == nil && bytes.Equal(pk, in.utxo.PkScript)
+		in.script = script
+	} else if in.path != nil {
 		want, err := s.d.scriptAt(s.kind, in.path)
 		in.internal = err == nil && bytes.Equal(want, in.utxo.PkScript)
 	}
 	if !in.internal {
 		return SWOK
 	}
-	if s.kind == policy.Legacy {
+	if legacy := s.kind == policy.Legacy && s.ms == nil || s.ms != nil && s.ms.m.wrap == "sh"; legacy {
 		if !hasNonWitness || hasWitness {
 			return SWIncorrectData
 		}
@@ -393,7 +418,7 @@ func (s *psbtSigner) readInput(root merkle.Hash, n, i int) uint16 {
 		return SWIncorrectData
 	}
 	in.sighash = uint32(txscript.SigHashAll)
-	if s.kind == policy.Taproot {
+	if s.kind == policy.Taproot && s.ms == nil {
 		in.sighash = uint32(txscript.SigHashDefault)
 	}
 	if hasSighash {
@@ -404,7 +429,7 @@ func (s *psbtSigner) readInput(root merkle.Hash, n, i int) uint16 {
 		sh := binary.LittleEndian.Uint32(v)
 		switch {
 		case sh == uint32(txscript.SigHashAll):
-		case sh == uint32(txscript.SigHashDefault) && s.kind == policy.Taproot:
+		case sh == uint32(txscript.SigHashDefault) && s.kind == policy.Taproot && s.ms == nil:
 		default:
 			return SWNotSupported
 		}
@@ -537,7 +562,23 @@ func (s *psbtSigner) signAll(p2 byte) error {
 			return err
 		}
 		var pub, sig []byte
-		switch s.kind {
+		kind := s.kind
+		if s.ms != nil {
+			kind = -1 // multisig
+		}
+		switch kind {
+		case -1:
+			pub = priv.PubKey().SerializeCompressed()
+			var h []byte
+			if s.ms.m.wrap == "sh" {
+				h, err = txscript.CalcSignatureHash(in.script, txscript.SigHashType(in.sighash), tx, i)
+			} else {
+				h, err = txscript.CalcWitnessSigHash(in.script, hashes, txscript.SigHashType(in.sighash), tx, i, in.utxo.Value)
+			}
+			if err != nil {
+				return err
+			}
+			sig = ecdsaSig(priv, h, in.sighash)
 		case policy.Legacy:
 			h, err := txscript.CalcSignatureHash(in.utxo.PkScript, txscript.SigHashType(in.sighash), tx, i)
 			if err != nil {
