@@ -36,7 +36,7 @@ sign a PSBT. Devices are named by URI: hid:PATH for a USB device (as
 		Args: cobra.NoArgs,
 	}
 	cmd.AddCommand(newHWListCmd(), newHWFingerprintCmd(), newHWXpubCmd(),
-		newHWAddressCmd(), newHWSignCmd(), newHWUdevCmd())
+		newHWAddressCmd(g), newHWSignCmd(g), newHWRegisterCmd(g), newHWUdevCmd())
 	return cmd
 }
 
@@ -329,7 +329,7 @@ type hwAddressJSON struct {
 	Verified bool   `json:"verified"`
 }
 
-func newHWAddressCmd() *cobra.Command {
+func newHWAddressCmd(g *globals) *cobra.Command {
 	var uri, desc string
 	var index uint32
 	var change, display, asJSON bool
@@ -338,12 +338,15 @@ func newHWAddressCmd() *cobra.Command {
 		Short: "Get an address from the device and check it against the descriptor",
 		Long: `Ask the device for the address at --index of a single-sig account (pkh,
 sh(wpkh), wpkh or tr with the key's origin, as "hardfolio wallet list"
-shows it), check it against the address the descriptor derives here, and
-print it. With --display the device shows it too: compare it with the
+shows it) or of a multisig wallet registered with "hw register", check it
+against the address the descriptor derives here, and print it. With --display the device shows it too: compare it with the
 screen before receiving to it.`,
 		Example: `  hardfolio hw address --device hid:1-2:1.0 --descriptor "wpkh([73c5da0a/84h/0h/0h]xpub.../<0;1>/*)" --index 0 --display`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if isMultisig(desc) {
+				return g.multisigAddress(cmd, uri, desc, change, index, display, asJSON)
+			}
 			ref, d, err := hwDescriptor(desc)
 			if err != nil {
 				return fmt.Errorf("--descriptor: %w", err)
@@ -355,31 +358,10 @@ screen before receiving to it.`,
 			if err != nil {
 				return fmt.Errorf("--index: %w", err)
 			}
-			timeout := hwTimeout
-			if display {
-				timeout = 0
-			}
-			dev, ctx, done, err := openDevice(cmd, uri, timeout)
-			if err != nil {
-				return err
-			}
-			defer done()
-			if display {
-				fmt.Fprintf(cmd.ErrOrStderr(), "hardfolio: check that the device shows %s and approve it\n", local.Address)
-			}
-			addr, err := dev.Address(ctx, ref, change, index, display)
-			if err != nil {
-				return hwErr(err)
-			}
-			if addr != local.Address {
-				return fmt.Errorf("the device gives %s but the descriptor derives %s: do not use either before finding out why", addr, local.Address)
-			}
-			out := hwAddressJSON{Device: uri, Address: addr, Change: change, Index: index, Path: local.Origin.String(), Verified: true}
-			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), out)
-			}
-			fmt.Fprintln(cmd.OutOrStdout(), addr)
-			return nil
+			out := hwAddressJSON{Device: uri, Address: local.Address, Change: change, Index: index, Path: local.Origin.String(), Verified: true}
+			return showAddress(cmd, &out, display, asJSON, func(ctx context.Context, dev device.Device) (string, error) {
+				return dev.Address(ctx, ref, change, index, display)
+			})
 		},
 	}
 	addDeviceFlag(cmd, &uri)
@@ -391,6 +373,36 @@ screen before receiving to it.`,
 	_ = cmd.MarkFlagRequired("descriptor")
 	_ = cmd.MarkFlagRequired("index")
 	return cmd
+}
+
+// showAddress opens the device, has ask get the address from it (shown
+// on its screen with display), checks it against out.Address, derived
+// here, and prints it. A mismatch is an error.
+func showAddress(cmd *cobra.Command, out *hwAddressJSON, display, asJSON bool, ask func(context.Context, device.Device) (string, error)) error {
+	timeout := hwTimeout
+	if display {
+		timeout = 0
+	}
+	dev, ctx, done, err := openDevice(cmd, out.Device, timeout)
+	if err != nil {
+		return err
+	}
+	defer done()
+	if display {
+		fmt.Fprintf(cmd.ErrOrStderr(), "hardfolio: check that the device shows %s and approve it\n", out.Address)
+	}
+	addr, err := ask(ctx, dev)
+	if err != nil {
+		return hwErr(err)
+	}
+	if addr != out.Address {
+		return fmt.Errorf("the device gives %s but the descriptor derives %s: do not use either before finding out why", addr, out.Address)
+	}
+	if asJSON {
+		return writeJSON(cmd.OutOrStdout(), out)
+	}
+	fmt.Fprintln(cmd.OutOrStdout(), addr)
+	return nil
 }
 
 // ---- sign ----
@@ -407,7 +419,7 @@ func signedInputs(p *psbt.Packet) int {
 	return n
 }
 
-func newHWSignCmd() *cobra.Command {
+func newHWSignCmd(g *globals) *cobra.Command {
 	var uri, out string
 	cmd := &cobra.Command{
 		Use:   "sign FILE --device URI [-o OUT]",
@@ -416,7 +428,7 @@ func newHWSignCmd() *cobra.Command {
 PSBT with the device's signatures to OUT (default FILE.signed.psbt; FILE
 itself only when -o names it), atomically, in FILE's format (base64 or
 binary). The device signs the inputs whose key derivations carry its
-fingerprint; finalize and broadcast with "hardfolio wallet psbt finalize"
+fingerprint, single-sig and of the multisig wallets registered on it; finalize and broadcast with "hardfolio wallet psbt finalize"
 and "hardfolio wallet broadcast".`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -442,8 +454,12 @@ and "hardfolio wallet broadcast".`,
 				return err
 			}
 			defer done()
+			fpr, err := d.Fingerprint(ctx)
+			if err != nil {
+				return hwErr(err)
+			}
 			fmt.Fprintln(cmd.ErrOrStderr(), "hardfolio: check the transaction on the device and approve it")
-			signed, err := service.SignWith(ctx, d, p)
+			signed, err := service.SignWith(ctx, allSigner{d, g.registrations(fpr)}, p)
 			if err != nil {
 				return hwErr(err)
 			}

@@ -150,6 +150,8 @@ func TestHWJSONKeysDocumented(t *testing.T) {
 		"fingerprint": {"hw", "fingerprint", "--device", uri},
 		"xpub":        {"hw", "xpub", "m/84h/1h/0h", "--device", uri},
 		"address":     {"hw", "address", "--device", uri, "--descriptor", simDesc84, "--index", "1"},
+		"register": {"--data-dir", t.TempDir(), "hw", "register", "--device", uri, "--name", "Vault",
+			"--descriptor", "wsh(sortedmulti(1,[f5acc2fd/48h/1h/0h/2h]" + simXpub(t, uri, "m/48h/1h/0h/2h") + "/<0;1>/*,[73c5da0a/84h/1h/0h]" + simTpub84 + "/<0;1>/*))"},
 	}
 	docs := documentedKeys(t, regexp.MustCompile("^#+ `hw ([a-z ]+?)(?: [A-Z.]+)* --json`"))
 	for name := range docs {
@@ -428,4 +430,14 @@ func cmdSimLedger(ts *testscript.TestScript, neg bool, args []string) {
 	go dev.Serve(ln)
 	ts.Defer(func() { dev.Close() })
 	ts.Setenv(args[0], ln.Addr().String())
+}
+
+// simXpub reads the simulator's extended public key at path.
+func simXpub(t *testing.T, uri, path string) string {
+	t.Helper()
+	out, _, err := runHW("hw", "xpub", path, "--device", uri)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(out)
 }

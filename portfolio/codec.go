@@ -87,6 +87,15 @@ type fileDoc struct {
 	Prices     []filePrice     `toml:"price,omitempty"`
 	FX         []fileFX        `toml:"fx,omitempty"`
 	Wallets    []fileWallet    `toml:"wallet,omitempty"`
+	// Registrations follow the wallets.
+	Registrations []fileRegistration `toml:"registration,omitempty"`
+}
+
+type fileRegistration struct {
+	Descriptor  string `toml:"descriptor"`
+	Name        string `toml:"name"`
+	Fingerprint string `toml:"fingerprint"`
+	Data        string `toml:"data"`
 }
 
 type fileWallet struct {
@@ -412,6 +421,9 @@ func fromFile(doc *fileDoc) *Portfolio {
 			Backend: Backend{Kind: w.Backend, Server: w.Server, Proxy: w.Proxy, RPCUser: w.RPCUser, RPCPassword: w.RPCPassword, RPCCookie: w.RPCCookie},
 		})
 	}
+	for _, r := range doc.Registrations {
+		p.Registrations = append(p.Registrations, Registration(r))
+	}
 	for _, f := range doc.FX {
 		p.FX = append(p.FX, FXRate{Base: f.Base, Quote: f.Quote, Rate: decOf(f.Rate), Time: f.Time, Source: f.Source})
 	}
@@ -469,6 +481,9 @@ func toFile(p *Portfolio) *fileDoc {
 			fw.Birthday = localDate(w.Birthday)
 		}
 		doc.Wallets = append(doc.Wallets, fw)
+	}
+	for _, r := range p.Registrations {
+		doc.Registrations = append(doc.Registrations, fileRegistration(r))
 	}
 	for _, fx := range p.FX {
 		t := fx.Time.UTC()

@@ -207,6 +207,8 @@ type Portfolio struct {
 	Prices     []Price
 	FX         []FXRate
 	Wallets    []WalletConfig
+	// Registrations are the multisig wallets registered on devices.
+	Registrations []Registration
 }
 
 // Clone returns a deep copy of p.
@@ -221,6 +223,7 @@ func (p *Portfolio) Clone() *Portfolio {
 	c.Prices = append([]Price(nil), p.Prices...)
 	c.FX = append([]FXRate(nil), p.FX...)
 	c.Wallets = append([]WalletConfig(nil), p.Wallets...)
+	c.Registrations = append([]Registration(nil), p.Registrations...)
 	return &c
 }
 

@@ -133,6 +133,16 @@ func (p *Portfolio) Validate() error {
 		}
 		walletIDs[w.ID] = i
 	}
+	regs := map[[2]string]int{}
+	for i := range p.Registrations {
+		r := &p.Registrations[i]
+		r.validate(c, i)
+		k := [2]string{r.Descriptor, r.Fingerprint}
+		if j, dup := regs[k]; dup {
+			c.add("registration", i, -1, r.Name, "fingerprint", "registration #%d is of the same wallet on the same device", j+1)
+		}
+		regs[k] = i
+	}
 	holdIDs := map[string]int{}
 	for i := range p.Holdings {
 		h := &p.Holdings[i]

@@ -1,6 +1,7 @@
 package portfolio
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -64,5 +65,51 @@ func TestWalletValidation(t *testing.T) {
 	q.Holdings[0].Wallet = "nope"
 	if es := AsErrors(q.Validate()); len(es) == 0 || es[0].Key != "wallet" {
 		t.Errorf("holding naming a missing wallet: %v", es)
+	}
+}
+
+func TestRegistrationRoundTrip(t *testing.T) {
+	p := Demo(testNow)
+	r := Registration{Descriptor: "wsh(sortedmulti(2,...))#abcdefgh", Name: "Family vault", Fingerprint: "f5acc2fd", Data: strings.Repeat("ab", 32)}
+	q, err := p.WithRegistration(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The same wallet on the same device replaces; another device adds.
+	r2 := r
+	r2.Data = strings.Repeat("cd", 32)
+	if q, err = q.WithRegistration(r2); err != nil {
+		t.Fatal(err)
+	}
+	r3 := r
+	r3.Fingerprint = "73c5da0a"
+	if q, err = q.WithRegistration(r3); err != nil {
+		t.Fatal(err)
+	}
+	data, err := Encode(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := Decode("p.toml", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(back.Registrations) != 2 || *back.Registration(r.Descriptor, "f5acc2fd") != r2 || *back.Registration(r.Descriptor, "73c5da0a") != r3 {
+		t.Fatalf("registrations after a round trip: %+v", back.Registrations)
+	}
+
+	bad := strings.Replace(string(data), `fingerprint = 'f5acc2fd'`, `fingerprint = 'F5ACC2FD'`, 1)
+	_, err = Decode("p.toml", []byte(bad))
+	if err == nil || !strings.Contains(err.Error(), "registration") || !strings.Contains(err.Error(), "fingerprint") {
+		t.Fatalf("an upper-case fingerprint: %v", err)
+	}
+	line := 0
+	for i, l := range strings.Split(bad, "\n") {
+		if strings.Contains(l, "F5ACC2FD") {
+			line = i + 1
+		}
+	}
+	if !strings.Contains(err.Error(), "p.toml:"+strconv.Itoa(line)+":") {
+		t.Fatalf("error %q does not name line %d", err, line)
 	}
 }
