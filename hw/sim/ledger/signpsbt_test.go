@@ -5,7 +5,10 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"flag"
 	"net"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -25,6 +28,8 @@ import (
 	simledger "codeberg.org/hardfolio/hardfolio/hw/sim/ledger"
 	"codeberg.org/hardfolio/hardfolio/hw/transport"
 )
+
+var updateInterop = flag.Bool("update-interop", false, "write testdata/ledger-interop/wpkh10.psbt")
 
 // counter counts the APDU exchanges of a client.
 type counter struct {
@@ -347,10 +352,29 @@ func TestSignPSBTRefusals(t *testing.T) {
 
 // TestSignPSBTExchangeCount logs how many APDU exchanges a 10-input wpkh
 // PSBT takes with our client.
+//
+// The PSBT is testdata/ledger-interop/wpkh10.psbt, which the interop script
+// signs with LedgerHQ's own client to compare the counts; the test fails
+// when its PSBT is not that file (go test -run TestSignPSBTExchangeCount
+// -update-interop writes it).
 func TestSignPSBTExchangeCount(t *testing.T) {
 	r := newRig(t, "")
 	a := r.account(t, policy.NativeSegwit)
 	pkt, prev := r.buildPSBT(t, a, psbtOptions{inputs: 10})
+	text, err := pkt.B64Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b64 := bytes.NewBufferString(text)
+	file := filepath.Join("..", "..", "..", "testdata", "ledger-interop", "wpkh10.psbt")
+	if *updateInterop {
+		if err := os.WriteFile(file, append(b64.Bytes(), '\n'), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, err := os.ReadFile(file); err != nil || string(bytes.TrimSpace(got)) != b64.String() {
+		t.Fatalf("%s is not the PSBT this test signs (%v): run with -update-interop", file, err)
+	}
 	before := r.cnt.n
 	sigs, err := r.c.SignPacket(r.ctx, pkt, a.pol, nil)
 	if err != nil || len(sigs) != 10 {
