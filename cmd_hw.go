@@ -15,7 +15,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"codeberg.org/hardfolio/hardfolio/hw/device"
-	"codeberg.org/hardfolio/hardfolio/hw/ledger/apdu"
 	"codeberg.org/hardfolio/hardfolio/wallet"
 	"codeberg.org/hardfolio/hardfolio/wallet/descriptor"
 	"codeberg.org/hardfolio/hardfolio/wallet/service"
@@ -46,12 +45,12 @@ const hwTimeout = 20 * time.Second
 // hintedError adds the device's hint for the user to an error's message.
 type hintedError struct{ err error }
 
-func (e hintedError) Error() string { return e.err.Error() + "\n  " + apdu.Hint(e.err) }
+func (e hintedError) Error() string { return e.err.Error() + "\n  " + device.Hint(e.err) }
 func (e hintedError) Unwrap() error { return e.err }
 
 // hwErr returns err with the hint of its device error class, if it has one.
 func hwErr(err error) error {
-	if err == nil || apdu.Hint(err) == "" {
+	if err == nil || device.Hint(err) == "" {
 		return err
 	}
 	return hintedError{err}
@@ -123,7 +122,7 @@ listed with the reason.`,
 				}
 				if in.Err != nil {
 					e := in.Err.Error()
-					if h := apdu.Hint(in.Err); h != "" {
+					if h := device.Hint(in.Err); h != "" {
 						e += ": " + h
 					}
 					d.Error = &e

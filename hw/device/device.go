@@ -25,6 +25,7 @@ import (
 	"github.com/btcsuite/btcd/btcutil/psbt"
 
 	"codeberg.org/hardfolio/hardfolio/hw/ledger/apdu"
+	"codeberg.org/hardfolio/hardfolio/hw/transport"
 )
 
 // Device is an open hardware wallet. Methods may be called from several
@@ -118,4 +119,9 @@ var (
 // error (unlock the device, open the Bitcoin app, ...), or "" when err has
 // none. Each vendor's protocol package words its own errors; this is the
 // one place front ends ask.
-func Hint(err error) string { return apdu.Hint(err) }
+func Hint(err error) string {
+	if errors.Is(err, transport.ErrGone) {
+		return "Plug the device in again, unlock it and open the Bitcoin app, then try again; nothing was signed."
+	}
+	return apdu.Hint(err)
+}

@@ -140,7 +140,7 @@ func (h *HID) Write(p []byte) (int, error) {
 	report = append(report, p...)
 	report = append(report, make([]byte, HIDReportSize-len(p))...)
 	if _, err := h.dev.Write(report); err != nil {
-		return 0, fmt.Errorf("transport: HID write: %w", err)
+		return 0, fmt.Errorf("%w: HID write: %v", ErrGone, err)
 	}
 	return len(p), nil
 }
@@ -162,7 +162,7 @@ func (h *HID) Read(p []byte) (int, error) {
 		}
 		n, err := h.dev.ReadTimeout(p, max(1, int(wait/time.Millisecond)))
 		if err != nil {
-			return 0, fmt.Errorf("transport: HID read: %w", err)
+			return 0, fmt.Errorf("%w: HID read: %v", ErrGone, err)
 		}
 		if n > 0 {
 			return n, nil

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"syscall"
 )
 
 // DefaultSpeculosAddr is where Speculos serves APDUs unless told otherwise.
@@ -83,6 +84,15 @@ func (s *Speculos) Exchange(ctx context.Context, command []byte) ([]byte, error)
 	return resp, nil
 }
 
+// gone marks the errors of a connection the emulator closed or reset.
+func gone(err error) error {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, syscall.EPIPE) || errors.Is(err, net.ErrClosed) {
+		return fmt.Errorf("%w: %v", ErrGone, err)
+	}
+	return err
+}
+
 // wrapCtx prefers the context's error when the context ended; a transport
 // deadline taken from the context counts as the context's deadline even if
 // the context's own timer has not fired yet.
@@ -93,7 +103,7 @@ func wrapCtx(ctx context.Context, err error) error {
 	if _, has := ctx.Deadline(); has && errors.Is(err, os.ErrDeadlineExceeded) {
 		return fmt.Errorf("%w (%v)", context.DeadlineExceeded, err)
 	}
-	return err
+	return gone(err)
 }
 
 // WriteSpeculosCommand writes u32 BE length || command in one Write.

@@ -16,6 +16,11 @@ import (
 // ErrClosed is returned by operations on a closed MemConn.
 var ErrClosed = errors.New("transport: closed")
 
+// ErrGone reports a device that went away in the middle of an exchange:
+// unplugged, or its emulator's connection closed. Errors of the transports
+// wrap it when a read or write fails that way.
+var ErrGone = errors.New("transport: the device went away (unplugged, or its connection closed)")
+
 // MemConn is one end of an in-memory pipe that keeps packet boundaries, like
 // a HID device: each Write is delivered as exactly one Read. It supports
 // deadlines (errors wrap os.ErrDeadlineExceeded). Create pairs with MemPipe.

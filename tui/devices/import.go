@@ -250,7 +250,7 @@ func deviceError(err error) string {
 		return "the device did not answer in time"
 	}
 	s := err.Error()
-	if h := apdu.Hint(err); h != "" {
+	if h := device.Hint(err); h != "" {
 		s += ". " + h
 	}
 	return s

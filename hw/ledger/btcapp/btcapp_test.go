@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/btcsuite/btcd/btcutil/psbt"
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
@@ -453,3 +454,55 @@ func FuzzInterpreter(f *testing.F) {
 }
 
 func sha256sum(b []byte) [32]byte { return sha256.Sum256(b) }
+
+// TestSignPSBTLyingDevice: a device that asks for a Merkle leaf the PSBT
+// does not have, answers an unexpected status word in the middle of the
+// client-command loop, or yields a signature for an input that does not
+// exist gets a typed error at once; no signature is returned.
+func TestSignPSBTLyingDevice(t *testing.T) {
+	pkt, _ := testPSBT(t)
+	p := policy.Policy{Template: "wpkh(@0/**)", Keys: []string{key84}}
+	inputsRoot := func(c apdu.Command) (merkle.Hash, int) {
+		_, _, _, n, err := merkle.ParseCommitment(c.Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := c.Data[n:]
+		nIn, k, _ := varint.Read(b)
+		return merkle.Hash(b[k:]), int(nIn)
+	}
+	for _, c := range []struct {
+		name   string
+		script func(d *dev, c apdu.Command) ([]byte, uint16)
+		want   error
+	}{
+		{"leaf that does not exist", func(d *dev, c apdu.Command) ([]byte, uint16) {
+			root, n := inputsRoot(c)
+			d.leafHash(root, n, n+3)
+			return nil, 0x9000
+		}, ErrClientCommand},
+		{"leaf of a tree of another size", func(d *dev, c apdu.Command) ([]byte, uint16) {
+			root, n := inputsRoot(c)
+			d.leafHash(root, n+1, 0)
+			return nil, 0x9000
+		}, ErrClientCommand},
+		{"unexpected status word", func(d *dev, c apdu.Command) ([]byte, uint16) {
+			root, n := inputsRoot(c)
+			d.element(root, n, 0)
+			return nil, 0x6F42
+		}, apdu.ErrUnknownStatus},
+		{"yield for a missing input", func(d *dev, c apdu.Command) ([]byte, uint16) {
+			d.ask(append([]byte{CmdYield, 0x09, 33}, make([]byte, 33+71)...))
+			return nil, 0x9000
+		}, ErrResponse},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			sigs, err := New(&fakeDevice{script: c.script}).SignPacket(ctx, pkt, p, nil)
+			if !errors.Is(err, c.want) || sigs != nil {
+				t.Fatalf("signatures %v, error %v; want %v", sigs, err, c.want)
+			}
+		})
+	}
+}
