@@ -113,7 +113,7 @@ func DefaultKeyMap() *KeyMap {
 		ViewUTXOs:     key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "coins (UTXOs)")),
 		ViewHistory:   key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "transaction history")),
 		SyncWallet:    key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sync wallet (esc cancels)")),
-		Send:          key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "pay / send (writes an unsigned PSBT)")),
+		Send:          key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "pay / send (a PSBT to sign on the device or elsewhere)")),
 
 		ImportAccount: key.NewBinding(key.WithKeys("i"), key.WithHelp("i", "import an account from the device")),
 		VerifyAddress: key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "show the receive address on the device (esc cancels)")),

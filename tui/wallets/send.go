@@ -1,7 +1,8 @@
 package wallets
 
 // The send form: it pays one or more addresses from the selected wallet by
-// writing an unsigned PSBT for a signer. Nothing is broadcast from here.
+// writing an unsigned PSBT, which the summary can sign on the wallet's
+// device and broadcast after asking (sign.go).
 //
 // The form builds the transaction from the wallet's cached state (the
 // last sync), in a command, and writes the PSBT atomically to a file in

@@ -2,7 +2,8 @@
 // bitcoin wallets with their cached balances, and for the selected one its
 // next receive address with a QR code, its addresses, its coins (UTXOs)
 // and its history. Its send form (send.go) pays from the selected wallet
-// by writing an unsigned PSBT for a signer; it broadcasts nothing.
+// with a PSBT, which it signs on the wallet's hardware wallet and
+// broadcasts after asking (sign.go), or leaves in a file for a signer.
 //
 // Everything shown comes from the wallet's disposable cache, read in a
 // command (see loadAll) when the portfolio's wallets change. A sync runs

@@ -56,7 +56,7 @@ type rig struct {
 	fpr uint32
 }
 
-func newRig(t *testing.T, mnemonic string) *rig {
+func newRig(t testing.TB, mnemonic string) *rig {
 	t.Helper()
 	dev, _, err := simledger.New(simledger.Options{Mnemonic: mnemonic, Network: &chaincfg.TestNet3Params})
 	if err != nil {
@@ -91,7 +91,7 @@ type account struct {
 	key  *hdkeychain.ExtendedKey
 }
 
-func (r *rig) account(t *testing.T, kind policy.Kind) account {
+func (r *rig) account(t testing.TB, kind policy.Kind) account {
 	t.Helper()
 	path := kind.AccountPath(1, 0)
 	xpub, err := r.c.ExtendedPubkey(r.ctx, path, false)
@@ -106,7 +106,7 @@ func (r *rig) account(t *testing.T, kind policy.Kind) account {
 }
 
 // pub returns the public key at change/index under the account.
-func (a account) pub(t *testing.T, change, index uint32) *btcec.PublicKey {
+func (a account) pub(t testing.TB, change, index uint32) *btcec.PublicKey {
 	t.Helper()
 	k, err := a.key.Derive(change)
 	if err == nil {
@@ -124,7 +124,7 @@ func (a account) pub(t *testing.T, change, index uint32) *btcec.PublicKey {
 
 // script returns the scriptPubKey at change/index, and the redeem script
 // for sh(wpkh).
-func (a account) script(t *testing.T, change, index uint32) (pkScript, redeem []byte) {
+func (a account) script(t testing.TB, change, index uint32) (pkScript, redeem []byte) {
 	t.Helper()
 	pub := a.pub(t, change, index)
 	h := btcutil.Hash160(pub.SerializeCompressed())
@@ -162,7 +162,7 @@ type psbtOptions struct {
 // buildPSBT makes a previous transaction paying the account's receive
 // addresses 0..n-1 (the last input spends a change address), and a PSBT
 // spending all of them to an outside address and a change address.
-func (r *rig) buildPSBT(t *testing.T, a account, o psbtOptions) (*psbt.Packet, *wire.MsgTx) {
+func (r *rig) buildPSBT(t testing.TB, a account, o psbtOptions) (*psbt.Packet, *wire.MsgTx) {
 	t.Helper()
 	prev := wire.NewMsgTx(2)
 	prev.AddTxIn(&wire.TxIn{PreviousOutPoint: wire.OutPoint{Hash: chainhash.Hash{1, 2, 3}, Index: 7}})
@@ -507,4 +507,19 @@ func localMultisigAddress(t *testing.T, xpubs []string, change, index uint32) st
 		t.Fatal(err)
 	}
 	return addr.EncodeAddress()
+}
+
+// BenchmarkSignPSBT10 measures SIGN_PSBT of wpkh10.psbt with our client
+// against the simulator over loopback TCP: the client's work and the
+// exchanges, the device's checks and signing (no user in the loop).
+func BenchmarkSignPSBT10(b *testing.B) {
+	r := newRig(b, "")
+	a := r.account(b, policy.NativeSegwit)
+	pkt, _ := r.buildPSBT(b, a, psbtOptions{inputs: 10})
+	b.ResetTimer()
+	for range b.N {
+		if sigs, err := r.c.SignPacket(r.ctx, pkt, a.pol, nil); err != nil || len(sigs) != 10 {
+			b.Fatalf("%d signatures, %v", len(sigs), err)
+		}
+	}
 }
