@@ -115,6 +115,7 @@ func TestJSONKeysDocumented(t *testing.T) {
 		"custodians list": {{"custodians", "list"}},
 		"prices list":     {{"prices", "list"}},
 		"report":          {{"report"}, {"report", "--unit", "XAU"}},
+		"analyze":         {{"analyze"}, {"analyze", "--unit", "XAU"}},
 	}
 	docs := documentedKeys(t, regexp.MustCompile("^#+ .*`hardfolio ([a-z ]+) --json`"))
 	var names []string

@@ -207,6 +207,7 @@ type Portfolio struct {
 	Prices     []Price
 	FX         []FXRate
 	Wallets    []WalletConfig
+	Analysis   AnalysisSettings
 }
 
 // Clone returns a deep copy of p.
@@ -221,6 +222,7 @@ func (p *Portfolio) Clone() *Portfolio {
 	c.Prices = append([]Price(nil), p.Prices...)
 	c.FX = append([]FXRate(nil), p.FX...)
 	c.Wallets = append([]WalletConfig(nil), p.Wallets...)
+	c.Analysis = p.Analysis.clone()
 	return &c
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -351,6 +352,18 @@ func TestMapping(t *testing.T) {
 	}
 	if _, err := UnitAsset("SEK"); err == nil {
 		t.Error("UnitAsset(SEK) accepted")
+	}
+	// The file format's list of proxy assets is this package's list.
+	var names []string
+	for _, a := range Assets() {
+		names = append(names, string(a))
+	}
+	if !slices.Equal(names, portfolio.ProxyAssets) {
+		t.Errorf("portfolio.ProxyAssets = %v, history has %v", portfolio.ProxyAssets, names)
+	}
+	p := &portfolio.Portfolio{Analysis: portfolio.AnalysisSettings{OtherProxy: "XAU", Proxies: map[string]string{"VT": "EQUITIES"}}}
+	if m := NewMapping(p); m.Other != Gold || m.Proxies["VT"] != Equities {
+		t.Errorf("NewMapping = %+v", m)
 	}
 	d := mustLoad(t)
 	for _, a := range Assets() {

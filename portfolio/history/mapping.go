@@ -43,7 +43,18 @@ type Mapping struct {
 // NewMapping returns the mapping the portfolio configures: its proxies,
 // and the defaults for the rest.
 func NewMapping(p *portfolio.Portfolio) Mapping {
-	return Mapping{}
+	m := Mapping{}
+	if p == nil {
+		return m
+	}
+	if len(p.Analysis.Proxies) > 0 {
+		m.Proxies = make(map[string]Asset, len(p.Analysis.Proxies))
+		for k, v := range p.Analysis.Proxies {
+			m.Proxies[k] = Asset(v)
+		}
+	}
+	m.Other = Asset(p.Analysis.OtherProxy)
+	return m
 }
 
 // UnmappedError is a holding the bundled history cannot follow.
