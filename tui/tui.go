@@ -20,6 +20,7 @@ import (
 
 	"codeberg.org/hardfolio/hardfolio/portfolio"
 	"codeberg.org/hardfolio/hardfolio/portfolio/book"
+	"codeberg.org/hardfolio/hardfolio/tui/analysis"
 	"codeberg.org/hardfolio/hardfolio/tui/common"
 	"codeberg.org/hardfolio/hardfolio/tui/dashboard"
 	"codeberg.org/hardfolio/hardfolio/tui/devices"
@@ -181,7 +182,7 @@ func newModel(opts Options, tty bool) *Model {
 			holdings.New(ctx),
 			wallets.New(ctx, walletService(opts.Wallets)),
 			devices.New(ctx, deviceService(opts.Devices), opts.Speculos),
-			placeholder.Analysis(ctx),
+			analysis.New(ctx),
 			placeholder.Stress(ctx),
 			placeholder.Rebalance(ctx),
 		},
