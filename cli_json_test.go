@@ -116,6 +116,7 @@ func TestJSONKeysDocumented(t *testing.T) {
 		"prices list":     {{"prices", "list"}},
 		"report":          {{"report"}, {"report", "--unit", "XAU"}},
 		"analyze":         {{"analyze"}, {"analyze", "--unit", "XAU"}},
+		"montecarlo":      {{"montecarlo", "--years", "5", "--paths", "500"}, {"montecarlo", "--unit", "sats", "--years", "3", "--paths", "200", "--rebalance", "bands"}},
 	}
 	docs := documentedKeys(t, regexp.MustCompile("^#+ .*`hardfolio ([a-z ]+) --json`"))
 	var names []string

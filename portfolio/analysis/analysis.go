@@ -87,8 +87,28 @@ type Position struct {
 	Holding string // holding ID
 	Label   string
 	Asset   history.Asset
-	Weight  float64 // share of the positions' total, 0..1
-	Proxy   bool    // the history stands in for the holding's own market
+	Weight  float64         // share of the positions' total, 0..1
+	Value   decimal.Decimal // in the valuation's unit; zero for a what-if allocation
+	Proxy   bool            // the history stands in for the holding's own market
+}
+
+// AssetWeights sums the positions' weights by asset, in the order the
+// assets first appear.
+func AssetWeights(pos []Position) ([]history.Asset, []float64) {
+	idx := map[history.Asset]int{}
+	var assets []history.Asset
+	var w []float64
+	for _, p := range pos {
+		i, ok := idx[p.Asset]
+		if !ok {
+			i = len(assets)
+			idx[p.Asset] = i
+			assets = append(assets, p.Asset)
+			w = append(w, 0)
+		}
+		w[i] += p.Weight
+	}
+	return assets, w
 }
 
 // Excluded is a holding left out of the risk figures, and why.
@@ -120,7 +140,7 @@ func Positions(v *portfolio.Valuation) ([]Position, []Excluded) {
 			excluded = append(excluded, Excluded{Holding: h.ID, Reason: err.(*history.UnmappedError).Reason})
 			continue
 		}
-		pos = append(pos, Position{Holding: h.ID, Label: h.Label(), Asset: e.Asset, Weight: l.Value.InexactFloat64(), Proxy: e.Proxy})
+		pos = append(pos, Position{Holding: h.ID, Label: h.Label(), Asset: e.Asset, Weight: l.Value.InexactFloat64(), Value: l.Value, Proxy: e.Proxy})
 		total = total.Add(l.Value)
 	}
 	if t := total.InexactFloat64(); t > 0 {

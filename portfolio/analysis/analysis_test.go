@@ -19,14 +19,7 @@ var now = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 
 func dec(s string) decimal.Decimal { return decimal.RequireFromString(s) }
 
-func data(t testing.TB) *history.Data {
-	t.Helper()
-	d, err := history.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d
-}
+func data(testing.TB) *history.Data { return history.MustLoad() }
 
 // book is a portfolio of USD cash and the prices the other cases need:
 // BTC at 100,000 USD, gold at 4,000 USD, 1 EUR = 1.25 USD, 1 CHF = 1.25

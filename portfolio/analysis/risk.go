@@ -90,19 +90,8 @@ func RiskOf(pos []Position, unit history.Asset, d *history.Data) (*Risk, error) 
 		return nil, ErrNoPositions
 	}
 	// Group the positions by asset, largest weight first.
-	idx := map[history.Asset]int{}
-	var assets []history.Asset
-	var w []float64
-	for _, p := range pos {
-		i, ok := idx[p.Asset]
-		if !ok {
-			i = len(assets)
-			idx[p.Asset] = i
-			assets = append(assets, p.Asset)
-			w = append(w, 0)
-		}
-		w[i] += p.Weight
-	}
+	assets, w := AssetWeights(pos)
+	idx := make(map[history.Asset]int, len(assets))
 	order := make([]int, len(assets))
 	for i := range order {
 		order[i] = i

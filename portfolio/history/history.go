@@ -165,6 +165,16 @@ func Load() (*Data, error) { return load() }
 
 var load = sync.OnceValues(parse)
 
+// MustLoad is Load for callers that treat a corrupt build as fatal, such
+// as tests: it panics on the error.
+func MustLoad() *Data {
+	d, err := load()
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
+
 // Series returns the bundled series id, or nil.
 func (d *Data) Series(id SeriesID) *Series { return d.series[id] }
 
