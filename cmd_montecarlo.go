@@ -198,7 +198,7 @@ func writeMonteCarloText(cmd *cobra.Command, v *portfolio.Valuation, pl *monteca
 	}
 	t := newTable(head...).alignRight(0, 1, 2, 3, 4, 5)
 	for k, q := range r.Fan {
-		row := []string{yearLabel(r.Times[k])}
+		row := []string{montecarlo.YearLabel(r.Times[k])}
 		for _, x := range q {
 			row = append(row, portfolio.FormatDecimal(pl.Value(x), v.Unit.Scale()))
 		}
@@ -222,12 +222,4 @@ func writeMonteCarloText(cmd *cobra.Command, v *portfolio.Valuation, pl *monteca
 	fmt.Fprintf(w, "Probability of a real loss at the horizon: %s.\n", strings.Join(losses, ", "))
 	fmt.Fprintf(w, "CVaR 95%%: %s, the mean real return of the worst 5%% of paths over %d years.\n", pctf(r.CVaR95), cfg.Years)
 	fmt.Fprintf(w, "Median maximum drawdown: %s (nominal, in %s, month by month).\n", pctf(r.MedianMaxDrawdown), cfg.Unit)
-}
-
-// yearLabel writes a month count as years: "5", or "1.25" for a quarter.
-func yearLabel(months int) string {
-	if months%12 == 0 {
-		return fmt.Sprint(months / 12)
-	}
-	return fmt.Sprintf("%.2f", float64(months)/12)
 }

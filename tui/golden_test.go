@@ -105,3 +105,18 @@ func TestAnalysisRisk(t *testing.T) {
 		tuitest.Press(m, m.Context().Keys.PageDown)
 	})
 }
+
+// TestMonteCarlo draws the Monte Carlo screen of the demo after its run,
+// at the top and scrolled to the figures below the fan.
+func TestMonteCarlo(t *testing.T) {
+	eachSize(t, func(m *tui.Model) {
+		pressScreen(t, m, "Monte Carlo")
+	})
+}
+
+func TestMonteCarloFigures(t *testing.T) {
+	eachSize(t, func(m *tui.Model) {
+		pressScreen(t, m, "Monte Carlo")
+		tuitest.Press(m, m.Context().Keys.Bottom)
+	})
+}

@@ -66,3 +66,12 @@ func (r *Result) BitcoinNote() string {
 	}
 	return fmt.Sprintf("bitcoin's bundled history starts in 2012 at about $5, and its growth in the first years (drawn here from %s) dominates these paths; drawing from later years only (from 2018, say) gives a soberer picture", r.From)
 }
+
+// YearLabel writes a number of months as years, for tables: "5", or
+// "1.25" for a quarter past.
+func YearLabel(months int) string {
+	if months%12 == 0 {
+		return fmt.Sprint(months / 12)
+	}
+	return fmt.Sprintf("%.2f", float64(months)/12)
+}

@@ -9,8 +9,10 @@
 package analysis
 
 import (
+	"cmp"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -36,10 +38,13 @@ type Model struct {
 
 	width int
 	pager common.Pager
+	paint common.Paints
 }
 
 // New returns the Analysis screen.
-func New(ctx *common.Context) *Model { return &Model{Context: ctx} }
+func New(ctx *common.Context) *Model {
+	return &Model{Context: ctx, paint: common.NewPaints(ctx.Styles)}
+}
 
 // resultMsg carries an analysis back to the screen.
 type resultMsg struct {
@@ -128,22 +133,21 @@ func (m *Model) layout() {
 		m.pager.SetLines(nil)
 		return
 	}
-	st := m.Styles
 	w := m.width - 2
 	var lines []string
 	r := m.report
-	title := st.Text.Title.Render("Analysis")
+	title := m.paint.Title.Render("Analysis")
 	switch {
 	case r == nil:
-		lines = append(lines, title, "", st.Text.Muted.Render("Analysing…"))
+		lines = append(lines, title, "", m.paint.Muted.Render("Analysing…"))
 	case r.Valuation.Total.Sign() <= 0:
-		lines = append(lines, title, "", st.Text.Muted.Render("Nothing with a value to analyse yet: add holdings on the Holdings screen."))
+		lines = append(lines, title, "", m.paint.Muted.Render("Nothing with a value to analyse yet: add holdings on the Holdings screen."))
 	default:
 		info := "in " + string(r.Valuation.Unit)
 		if m.of != m.Snap {
 			info = "updating… · " + info
 		}
-		lines = append(lines, title+common.PadLeft(st.Text.Muted.Render(info), max(1, w-common.Width(title))))
+		lines = append(lines, title+common.PadLeft(m.paint.Muted.Render(info), max(1, w-common.Width(title))))
 		lines = append(lines, m.summary(r, w)...)
 		lines = append(lines, m.concentration(r, w)...)
 		lines = append(lines, m.failures(r, w)...)
@@ -174,22 +178,21 @@ func wrap(s string, w int, first string) []string {
 }
 
 func (m *Model) summary(r *analysis.Report, w int) []string {
-	st := m.Styles
 	var out []string
 	if r.Largest >= 0 {
-		out = append(out, "", st.Text.Strong.Render("Largest single point of failure"))
+		out = append(out, "", m.paint.Strong.Render("Largest single point of failure"))
 		for _, l := range wrap(r.Failures[r.Largest].Text+".", w, "  ") {
-			out = append(out, st.Text.Normal.Render(l))
+			out = append(out, m.paint.Normal.Render(l))
 		}
 	}
-	out = append(out, "", st.Text.Strong.Render(fmt.Sprintf("Warnings (%d)", len(r.Warnings))))
+	out = append(out, "", m.paint.Strong.Render(fmt.Sprintf("Warnings (%d)", len(r.Warnings))))
 	if len(r.Warnings) == 0 {
-		out = append(out, st.Text.Good.Render("  none: every limit is met"))
+		out = append(out, m.paint.Good.Render("  none: every limit is met"))
 	}
 	for _, wa := range r.Warnings {
-		style, mark := st.Text.Warn, "  ! "
+		style, mark := m.paint.Warn, "  ! "
 		if wa.Severity == analysis.SeverityNote {
-			style, mark = st.Text.Muted, "  i "
+			style, mark = m.paint.Muted, "  i "
 		}
 		for _, l := range wrap(wa.Text+".", w, mark) {
 			out = append(out, style.Render(l))
@@ -199,8 +202,7 @@ func (m *Model) summary(r *analysis.Report, w int) []string {
 }
 
 func (m *Model) concentration(r *analysis.Report, w int) []string {
-	st := m.Styles
-	out := []string{"", st.Text.Strong.Render("Concentration") + st.Text.Muted.Render("  HHI = Σ share², effective number = 1/HHI")}
+	out := []string{"", m.paint.Strong.Render("Concentration") + m.paint.Muted.Render("  HHI = Σ share², effective number = 1/HHI")}
 	t := newTable([]int{4}, "", "groups", "HHI", "effective", "largest")
 	for _, c := range r.Concentration {
 		largest := "-"
@@ -209,38 +211,36 @@ func (m *Model) concentration(r *analysis.Report, w int) []string {
 		}
 		t.add(c.Dimension.String(), fmt.Sprint(len(c.Slices)), fmt.Sprintf("%.3f", c.Herfindahl), fmt.Sprintf("%.2f", c.Effective), largest)
 	}
-	return append(out, t.lines(st.Table.Header.Render, st.Text.Normal.Render)...)
+	return append(out, t.lines(m.paint.Header.Render, m.paint.Normal.Render)...)
 }
 
 func (m *Model) failures(r *analysis.Report, w int) []string {
-	st := m.Styles
-	out := []string{"", st.Text.Strong.Render("Points of failure")}
+	out := []string{"", m.paint.Strong.Render("Points of failure")}
 	for _, f := range r.Failures {
 		for _, l := range wrap(f.Text, w, "  • ") {
-			out = append(out, st.Text.Normal.Render(l))
+			out = append(out, m.paint.Normal.Render(l))
 		}
 	}
 	return out
 }
 
 func (m *Model) risk(title string, k *analysis.Risk, err error, w int) []string {
-	st := m.Styles
-	out := []string{"", st.Text.Strong.Render(title)}
+	out := []string{"", m.paint.Strong.Render(title)}
 	if k == nil {
-		return append(out, st.Text.Muted.Render(fmt.Sprintf("  Not measured: %v.", err)))
+		return append(out, m.paint.Muted.Render(fmt.Sprintf("  Not measured: %v.", err)))
 	}
 	note := k.Window() + "; in " + string(k.Unit) + ", rebalanced monthly."
 	if k.UnitNote != "" {
 		note += " " + k.UnitNote + "."
 	}
 	for _, l := range wrap(note, w, "  ") {
-		out = append(out, st.Text.Muted.Render(l))
+		out = append(out, m.paint.Muted.Render(l))
 	}
 	dr := "-"
 	if !math.IsNaN(k.DiversificationRatio) {
 		dr = fmt.Sprintf("%.2f", k.DiversificationRatio)
 	}
-	out = append(out, st.Text.Normal.Render(fmt.Sprintf("  Volatility %s a year · compound return %s a year · diversification ratio %s",
+	out = append(out, m.paint.Normal.Render(fmt.Sprintf("  Volatility %s a year · compound return %s a year · diversification ratio %s",
 		pct(k.Volatility), pct(k.AnnualReturn), dr)))
 	dd := k.MaxDrawdown
 	rec := "not recovered by " + k.To.String()
@@ -252,7 +252,7 @@ func (m *Model) risk(title string, k *analysis.Risk, err error, w int) []string 
 		line += fmt.Sprintf(" · worst 12 months %s (%s → %s)", pct(k.Worst12.Return), k.Worst12.From, k.Worst12.To)
 	}
 	for _, l := range wrap(strings.TrimPrefix(line, "  "), w, "  ") {
-		out = append(out, st.Text.Normal.Render(l))
+		out = append(out, m.paint.Normal.Render(l))
 	}
 
 	out = append(out, "")
@@ -272,24 +272,48 @@ func (m *Model) risk(title string, k *analysis.Risk, err error, w int) []string 
 		}
 		t.add(row...)
 	}
-	out = append(out, t.lines(st.Table.Header.Render, st.Text.Normal.Render)...)
-	out = append(out, st.Text.Muted.Render("  the columns after risk share are the correlations of monthly returns"), "")
+	out = append(out, t.lines(m.paint.Header.Render, m.paint.Normal.Render)...)
+	out = append(out, m.paint.Muted.Render("  the columns after risk share are the correlations of monthly returns"), "")
 
+	// The holdings that carry the most risk, in order.
+	hs := slices.Clone(k.Holdings)
+	slices.SortStableFunc(hs, func(a, b analysis.HoldingRisk) int {
+		return cmp.Compare(nanLast(b.Contribution), nanLast(a.Contribution))
+	})
 	ht := newTable([]int{1}, "holding", "follows", "weight", "risk share")
-	for _, h := range k.Holdings {
+	for _, h := range hs[:min(len(hs), maxHoldings)] {
 		follows := h.Asset.Name()
 		if h.Proxy {
 			follows += " (proxy)"
 		}
 		ht.add(h.Label, follows, pct(h.Weight), pct(h.Contribution))
 	}
-	out = append(out, ht.lines(st.Table.Header.Render, st.Text.Normal.Render)...)
-	for _, e := range k.Excluded {
+	out = append(out, ht.lines(m.paint.Header.Render, m.paint.Normal.Render)...)
+	if n := len(hs) - maxHoldings; n > 0 {
+		out = append(out, m.paint.Muted.Render(fmt.Sprintf("  and %d more holdings with smaller shares of the risk (hardfolio analyze lists all)", n)))
+	}
+	for i, e := range k.Excluded {
+		if i == maxHoldings {
+			out = append(out, m.paint.Muted.Render(fmt.Sprintf("  and %d more left out", len(k.Excluded)-i)))
+			break
+		}
 		for _, l := range wrap(e.Holding+": "+e.Reason, w, "  left out: ") {
-			out = append(out, st.Text.Muted.Render(l))
+			out = append(out, m.paint.Muted.Render(l))
 		}
 	}
 	return out
+}
+
+// maxHoldings is the number of holdings the risk tables list: the ones
+// that carry the most risk.
+const maxHoldings = 25
+
+// nanLast maps an undefined contribution below every other.
+func nanLast(x float64) float64 {
+	if math.IsNaN(x) {
+		return math.Inf(-1)
+	}
+	return x
 }
 
 func pct(x float64) string {
@@ -317,7 +341,7 @@ func newTable(left []int, head ...string) *table {
 
 func (t *table) add(cells ...string) { t.rows = append(t.rows, cells) }
 
-func (t *table) lines(head, body func(...string) string) []string {
+func (t *table) lines(head, body func(string) string) []string {
 	width := make([]int, len(t.head))
 	for _, r := range append([][]string{t.head}, t.rows...) {
 		for i, c := range r {
