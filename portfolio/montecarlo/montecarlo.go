@@ -322,11 +322,21 @@ func (m *model) run(ctx context.Context) (*Result, error) {
 	res := &Result{Config: cfg, From: m.from, To: m.to, Months: m.rows, Steps: steps, HistoricalMean: m.histMean}
 	res.Times = make([]int, points)
 	res.Fan = make([][5]float64, points)
-	for k := 0; k < points; k++ {
-		res.Times[k] = k * every
-		res.Fan[k] = percentiles(samples[k*P : (k+1)*P])
+	// The percentiles of each point are independent selections: share
+	// them out between the workers too.
+	var point atomic.Int64
+	for w := 0; w < cfg.Workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := int(point.Add(1)) - 1; k < points; k = int(point.Add(1)) - 1 {
+				res.Times[k] = k * every
+				res.Fan[k] = percentiles(samples[k*P : (k+1)*P])
+			}
+		}()
 	}
-	res.RealFinal = percentiles(realEnd)
+	res.RealFinal = percentiles(realEnd) // reorders realEnd, which what follows does not mind
+	wg.Wait()
 	for _, level := range LossLevels {
 		below := 0
 		for _, x := range realEnd {
