@@ -115,6 +115,8 @@ func TestJSONKeysDocumented(t *testing.T) {
 		"custodians list": {{"custodians", "list"}},
 		"prices list":     {{"prices", "list"}},
 		"report":          {{"report"}, {"report", "--unit", "XAU"}},
+		"analyze":         {{"analyze"}, {"analyze", "--unit", "XAU"}},
+		"montecarlo":      {{"montecarlo", "--years", "5", "--paths", "500"}, {"montecarlo", "--unit", "sats", "--years", "3", "--paths", "200", "--rebalance", "bands"}},
 	}
 	docs := documentedKeys(t, regexp.MustCompile("^#+ .*`hardfolio ([a-z ]+) --json`"))
 	var names []string

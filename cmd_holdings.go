@@ -434,6 +434,18 @@ func newHoldingsListCmd(g *globals) *cobra.Command {
 // in --unit (default: the portfolio's) and writes the result as JSON with
 // --json, or as text.
 func (g *globals) valuationCmd(cmd *cobra.Command, toJSON func(*portfolio.Valuation) any, text func(*cobra.Command, *portfolio.Valuation)) *cobra.Command {
+	return g.valuationRunCmd(cmd, func(cmd *cobra.Command, v *portfolio.Valuation, asJSON bool) error {
+		if asJSON {
+			return writeJSON(cmd.OutOrStdout(), toJSON(v))
+		}
+		text(cmd, v)
+		return nil
+	})
+}
+
+// valuationRunCmd is valuationCmd for a command whose work on the
+// valuation can fail: run gets the valuation and whether --json was given.
+func (g *globals) valuationRunCmd(cmd *cobra.Command, run func(cmd *cobra.Command, v *portfolio.Valuation, asJSON bool) error) *cobra.Command {
 	var asJSON bool
 	var unitFlag string
 	cmd.Args = cobra.NoArgs
@@ -448,12 +460,7 @@ func (g *globals) valuationCmd(cmd *cobra.Command, toJSON func(*portfolio.Valuat
 		if err != nil {
 			return err
 		}
-		v := portfolio.Valuate(p, unit, g.now())
-		if asJSON {
-			return writeJSON(cmd.OutOrStdout(), toJSON(v))
-		}
-		text(cmd, v)
-		return nil
+		return run(cmd, portfolio.Valuate(p, unit, g.now()), asJSON)
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "write JSON (keys in docs/cli.md)")
 	addUnitFlag(g, cmd, &unitFlag)

@@ -89,6 +89,7 @@ type fileDoc struct {
 	Wallets    []fileWallet    `toml:"wallet,omitempty"`
 	// Registrations follow the wallets.
 	Registrations []fileRegistration `toml:"registration,omitempty"`
+	Analysis      *fileAnalysis      `toml:"analysis,omitempty"`
 }
 
 type fileRegistration struct {
@@ -357,6 +358,7 @@ func keyAt(data []byte, n int) string {
 	if m == nil {
 		return ""
 	}
+	m[1] = strings.Trim(m[1], `"'`)
 	for i := n - 2; i >= 0; i-- {
 		if t := reArrayTable().FindStringSubmatch(lines[i]); t != nil {
 			return t[1] + "." + m[1]
@@ -427,6 +429,7 @@ func fromFile(doc *fileDoc) *Portfolio {
 	for _, f := range doc.FX {
 		p.FX = append(p.FX, FXRate{Base: f.Base, Quote: f.Quote, Rate: decOf(f.Rate), Time: f.Time, Source: f.Source})
 	}
+	p.Analysis = analysisFromFile(doc.Analysis)
 	return p
 }
 
@@ -489,6 +492,7 @@ func toFile(p *Portfolio) *fileDoc {
 		t := fx.Time.UTC()
 		doc.FX = append(doc.FX, fileFX{Base: fx.Base, Quote: fx.Quote, Rate: &dec{fx.Rate}, Time: t, Source: fx.Source})
 	}
+	doc.Analysis = analysisToFile(&p.Analysis)
 	return doc
 }
 
@@ -536,7 +540,7 @@ var (
 	// messages, and compiling them at start-up would cost every run.
 	reArrayTable = lazyRegexp(`^\s*\[\[\s*([A-Za-z0-9_.]+)\s*\]\]`)
 	reTable      = lazyRegexp(`^\s*\[\s*([A-Za-z0-9_.]+)\s*\]`)
-	reKey        = lazyRegexp(`^\s*([A-Za-z0-9_-]+)\s*=`)
+	reKey        = lazyRegexp(`^\s*([A-Za-z0-9_-]+|"[^"]*"|'[^']*')\s*=`)
 )
 
 func newLocator(data []byte) *locator {
@@ -563,9 +567,11 @@ func newLocator(data []byte) *locator {
 		}
 		if m := reTable().FindStringSubmatch(line); m != nil {
 			section, index, parent = m[1], -1, -1
+			l.lines[locKey{section, index, parent, ""}] = ln
 			continue
 		}
 		if m := reKey().FindStringSubmatch(line); m != nil {
+			m[1] = strings.Trim(m[1], `"'`)
 			k := locKey{section, index, parent, m[1]}
 			if _, ok := l.lines[k]; !ok {
 				l.lines[k] = ln

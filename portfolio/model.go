@@ -209,6 +209,7 @@ type Portfolio struct {
 	Wallets    []WalletConfig
 	// Registrations are the multisig wallets registered on devices.
 	Registrations []Registration
+	Analysis      AnalysisSettings
 }
 
 // Clone returns a deep copy of p.
@@ -224,6 +225,7 @@ func (p *Portfolio) Clone() *Portfolio {
 	c.FX = append([]FXRate(nil), p.FX...)
 	c.Wallets = append([]WalletConfig(nil), p.Wallets...)
 	c.Registrations = append([]Registration(nil), p.Registrations...)
+	c.Analysis = p.Analysis.clone()
 	return &c
 }
 

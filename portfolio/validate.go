@@ -14,7 +14,7 @@ import (
 type FieldError struct {
 	File    string
 	Line    int
-	Section string // custodian, holding, lot, price, fx, wallet, settings
+	Section string // custodian, holding, lot, price, fx, wallet, settings, analysis, analysis.proxies, analysis.limits
 	Index   int    // 0-based position within the section; -1 for settings
 	Parent  int    // for lots: the index of the holding; otherwise -1
 	ID      string // the entry's ID, when it has one
@@ -165,6 +165,7 @@ func (p *Portfolio) Validate() error {
 	for i, fx := range p.FX {
 		fx.validate(c, i)
 	}
+	p.Analysis.validate(c)
 	if len(c.errs) > 0 {
 		return c.errs
 	}

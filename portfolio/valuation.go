@@ -294,6 +294,10 @@ const (
 	ByCustodian
 	ByJurisdiction
 	ByCurrency
+	// ByAsset groups by what is held: bitcoin, gold (physical and ETF), each
+	// cash currency, each other symbol. The analysis uses it; it is not in
+	// Dimensions, which the allocation views show.
+	ByAsset
 )
 
 // Dimensions lists every dimension in display order.
@@ -312,6 +316,8 @@ func (d Dimension) String() string {
 		return "Jurisdiction"
 	case ByCurrency:
 		return "Currency"
+	case ByAsset:
+		return "Asset"
 	}
 	return "?"
 }
@@ -329,6 +335,8 @@ func (d Dimension) Key() string {
 		return "jurisdiction"
 	case ByCurrency:
 		return "currency"
+	case ByAsset:
+		return "asset"
 	}
 	return "?"
 }
@@ -413,6 +421,16 @@ func (v *Valuation) group(d Dimension, l Line, custodians map[string]*Custodian)
 			return "", "(unknown)"
 		}
 		return l.Exposure, l.Exposure
+	case ByAsset:
+		switch h.Kind {
+		case KindBTC:
+			return string(UnitBTC), "Bitcoin"
+		case KindGold, KindETF:
+			return string(UnitXAU), "Gold"
+		case KindCash:
+			return h.Currency, h.Currency + " cash"
+		}
+		return h.Ticker, h.Ticker
 	}
 	return "", ""
 }

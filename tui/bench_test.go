@@ -39,7 +39,7 @@ func benchModel(b *testing.B, p *portfolio.Portfolio, w, h int) *tui.Model {
 	return m
 }
 
-var screenNames = []string{"dashboard", "holdings", "wallets", "devices", "analysis", "stress", "rebalance"}
+var screenNames = []string{"dashboard", "holdings", "wallets", "devices", "analysis", "stress", "montecarlo", "rebalance"}
 
 // BenchmarkKeypress measures a key press to a new frame: Update with the
 // key, then View, on every screen, moving down and up in turn.

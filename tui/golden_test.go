@@ -70,14 +70,53 @@ func TestHelp(t *testing.T) {
 }
 
 func TestPlaceholders(t *testing.T) {
-	for i, name := range []string{"Analysis", "Stress", "Rebalance"} {
+	for _, name := range []string{"Stress", "Rebalance"} {
 		t.Run(name, func(t *testing.T) {
 			eachSize(t, func(m *tui.Model) {
-				tuitest.Press(m, m.Context().Keys.Screen[4+i])
-				if got := m.Screen(m.Active()).Title(); got != name {
-					t.Fatalf("screen %d is %q, want %q", 5+i, got, name)
-				}
+				pressScreen(t, m, name)
 			})
 		})
 	}
+}
+
+// pressScreen presses the number key of the screen titled name.
+func pressScreen(t *testing.T, m *tui.Model, name string) {
+	t.Helper()
+	for i := 0; i < 9; i++ {
+		tuitest.Press(m, m.Context().Keys.Screen[i])
+		if m.Screen(m.Active()).Title() == name {
+			return
+		}
+	}
+	t.Fatalf("no screen %q", name)
+}
+
+// TestAnalysis draws the Analysis screen of the demo, scrolled to the top
+// and to the risk figures.
+func TestAnalysis(t *testing.T) {
+	eachSize(t, func(m *tui.Model) {
+		pressScreen(t, m, "Analysis")
+	})
+}
+
+func TestAnalysisRisk(t *testing.T) {
+	eachSize(t, func(m *tui.Model) {
+		pressScreen(t, m, "Analysis")
+		tuitest.Press(m, m.Context().Keys.PageDown)
+	})
+}
+
+// TestMonteCarlo draws the Monte Carlo screen of the demo after its run,
+// at the top and scrolled to the figures below the fan.
+func TestMonteCarlo(t *testing.T) {
+	eachSize(t, func(m *tui.Model) {
+		pressScreen(t, m, "Monte Carlo")
+	})
+}
+
+func TestMonteCarloFigures(t *testing.T) {
+	eachSize(t, func(m *tui.Model) {
+		pressScreen(t, m, "Monte Carlo")
+		tuitest.Press(m, m.Context().Keys.Bottom)
+	})
 }

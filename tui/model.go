@@ -143,8 +143,23 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	case common.StatusMsg:
 		m.status, m.statusLevel = msg.Text, msg.Level
 		return nil
+	case common.Owned:
+		return m.deliver(msg)
 	}
 	return m.forward(msg)
+}
+
+// deliver sends a message of background work to the screen that owns it,
+// shown or not, so that switching tabs never loses a result or breaks a
+// chain of progress reports.
+func (m *Model) deliver(msg common.Owned) tea.Cmd {
+	for _, s := range m.screens {
+		if s.Title() == msg.Owner() {
+			_, cmd := s.Update(msg)
+			return cmd
+		}
+	}
+	return nil
 }
 
 // setSize gives the active screen the area between the chrome. The

@@ -1,7 +1,7 @@
 // Package tui is hardfolio's full-screen terminal interface: a small root
 // model that owns the tabs, the status line, the help overlay, the
 // valuation unit and the undo history, and one model per screen
-// (dashboard, holdings, wallets, devices, and the tabs later versions fill).
+// (dashboard, holdings, wallets, devices, analysis, Monte Carlo, and the tabs later versions fill).
 //
 // Screens share a common.Context (size, styles, keymap, clock, book and
 // the current valuation snapshot). Work that touches the disk or values the
@@ -21,11 +21,13 @@ import (
 	"codeberg.org/hardfolio/hardfolio/hw/device"
 	"codeberg.org/hardfolio/hardfolio/portfolio"
 	"codeberg.org/hardfolio/hardfolio/portfolio/book"
+	"codeberg.org/hardfolio/hardfolio/tui/analysis"
 	"codeberg.org/hardfolio/hardfolio/tui/common"
 	"codeberg.org/hardfolio/hardfolio/tui/dashboard"
 	"codeberg.org/hardfolio/hardfolio/tui/devices"
 	"codeberg.org/hardfolio/hardfolio/tui/holdings"
 	"codeberg.org/hardfolio/hardfolio/tui/keys"
+	"codeberg.org/hardfolio/hardfolio/tui/montecarlo"
 	"codeberg.org/hardfolio/hardfolio/tui/placeholder"
 	"codeberg.org/hardfolio/hardfolio/tui/styles"
 	"codeberg.org/hardfolio/hardfolio/tui/wallets"
@@ -194,8 +196,9 @@ func newModel(opts Options, tty bool) *Model {
 			holdings.New(ctx),
 			wallets.New(ctx, wsvc),
 			devices.New(ctx, deviceService(opts.Devices, wsvc), opts.Speculos),
-			placeholder.Analysis(ctx),
+			analysis.New(ctx),
 			placeholder.Stress(ctx),
+			montecarlo.New(ctx),
 			placeholder.Rebalance(ctx),
 		},
 	}

@@ -97,6 +97,13 @@ type Loader interface {
 	Load() tea.Cmd
 }
 
+// Owned is a message of background work that belongs to one screen: the
+// root delivers it to the screen whose Title is Owner, whether or not it
+// is the one shown (other messages go to the active screen only).
+type Owned interface {
+	Owner() string
+}
+
 // Level is how a status message is shown.
 type Level int
 

@@ -27,10 +27,8 @@ type Model struct {
 	// shown while the portfolio is empty, then says where it is.
 	Created bool
 
-	width, height int
-	lines         []string
-	offset        int
-	view          string
+	width int
+	pager common.Pager
 
 	paint paints
 }
@@ -67,7 +65,7 @@ func (m *Model) Capturing() bool { return false }
 
 // SetSize lays the dashboard out again.
 func (m *Model) SetSize(width, height int) {
-	m.width, m.height = width, height
+	m.width, m.pager.Height = width, height
 	m.layout()
 }
 
@@ -76,40 +74,16 @@ func (m *Model) Refresh() { m.layout() }
 
 // Update scrolls.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
-	km := m.Keys
-	switch msg := msg.(type) {
-	case tea.KeyMsg:
-		switch {
-		case key.Matches(msg, km.Up):
-			m.scroll(-1)
-		case key.Matches(msg, km.Down):
-			m.scroll(1)
-		case key.Matches(msg, km.PageUp):
-			m.scroll(-m.height)
-		case key.Matches(msg, km.PageDown):
-			m.scroll(m.height)
-		case key.Matches(msg, km.Top):
-			m.scroll(-len(m.lines))
-		case key.Matches(msg, km.Bottom):
-			m.scroll(len(m.lines))
-		}
-	case tea.MouseMsg:
-		switch msg.Button {
-		case tea.MouseButtonWheelUp:
-			m.scroll(-3)
-		case tea.MouseButtonWheelDown:
-			m.scroll(3)
-		}
-	}
+	m.pager.Update(m.Keys, msg)
 	return m, nil
 }
 
 // View returns the window laid out by the last Update.
-func (m *Model) View() string { return m.view }
+func (m *Model) View() string { return m.pager.View() }
 
 // ShortHelp lists the scrolling keys when there is something to scroll.
 func (m *Model) ShortHelp() []key.Binding {
-	if len(m.lines) <= m.height {
+	if !m.pager.Scrollable() {
 		return nil
 	}
 	return []key.Binding{m.Keys.Up, m.Keys.Down}
@@ -124,26 +98,11 @@ func (m *Model) HelpGroupTitles() []string { return []string{"Scrolling"} }
 // NetWorth is the total on screen, formatted with its unit.
 func (m *Model) NetWorth() string { return m.Snap.Total() }
 
-func (m *Model) scroll(n int) {
-	m.offset += n
-	if max := len(m.lines) - m.height; m.offset > max {
-		m.offset = max
-	}
-	if m.offset < 0 {
-		m.offset = 0
-	}
-	end := m.offset + m.height
-	if end > len(m.lines) {
-		end = len(m.lines)
-	}
-	m.view = strings.Join(m.lines[m.offset:end], "\n")
-}
-
 // layout builds every line of the dashboard for the current size and
 // snapshot.
 func (m *Model) layout() {
 	if m.width <= 0 || m.Snap == nil {
-		m.lines, m.view = nil, ""
+		m.pager.SetLines(nil)
 		return
 	}
 	w := m.width - 2 // one column of margin on each side
@@ -161,8 +120,7 @@ func (m *Model) layout() {
 	for i, l := range lines {
 		lines[i] = " " + l
 	}
-	m.lines = lines
-	m.scroll(0)
+	m.pager.SetLines(lines)
 }
 
 func (m *Model) header(w int) []string {

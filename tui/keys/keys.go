@@ -57,6 +57,15 @@ type KeyMap struct {
 	ImportAccount key.Binding
 	VerifyAddress key.Binding
 
+	// Monte Carlo.
+	SimPolicy  key.Binding
+	SimLonger  key.Binding
+	SimShorter key.Binding
+	SimLater   key.Binding
+	SimEarlier key.Binding
+	SimReseed  key.Binding
+	SimStop    key.Binding
+
 	// The send form.
 	AddRecipient    key.Binding
 	RemoveRecipient key.Binding
@@ -85,7 +94,7 @@ func DefaultKeyMap() *KeyMap {
 		Help:      key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		NextTab:   key.NewBinding(key.WithKeys("tab", "right", "l"), key.WithHelp("tab/→", "next screen")),
 		PrevTab:   key.NewBinding(key.WithKeys("shift+tab", "left", "h"), key.WithHelp("shift+tab/←", "previous screen")),
-		Screens:   key.NewBinding(key.WithKeys("1", "2", "3", "4", "5", "6", "7", "8", "9"), key.WithHelp("1-7", "go to screen")),
+		Screens:   key.NewBinding(key.WithKeys("1", "2", "3", "4", "5", "6", "7", "8", "9"), key.WithHelp("1-8", "go to screen")),
 		NextUnit:  key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "next valuation unit")),
 		PrevUnit:  key.NewBinding(key.WithKeys("V"), key.WithHelp("V", "previous valuation unit")),
 		PickUnit:  key.NewBinding(key.WithKeys("$"), key.WithHelp("$", "type a unit (ISO 4217)")),
@@ -117,6 +126,14 @@ func DefaultKeyMap() *KeyMap {
 
 		ImportAccount: key.NewBinding(key.WithKeys("i"), key.WithHelp("i", "import an account from the device")),
 		VerifyAddress: key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "show the receive address on the device (esc cancels)")),
+
+		SimPolicy:  key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "rebalancing: annual, bands, none")),
+		SimLonger:  key.NewBinding(key.WithKeys("+", "="), key.WithHelp("+", "horizon 5 years longer")),
+		SimShorter: key.NewBinding(key.WithKeys("-"), key.WithHelp("-", "horizon 5 years shorter")),
+		SimLater:   key.NewBinding(key.WithKeys("]"), key.WithHelp("]", "draw from history a year later")),
+		SimEarlier: key.NewBinding(key.WithKeys("["), key.WithHelp("[", "draw from history a year earlier")),
+		SimReseed:  key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "run again with a new seed")),
+		SimStop:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "stop the run")),
 
 		AddRecipient:    key.NewBinding(key.WithKeys("ctrl+n"), key.WithHelp("ctrl+n", "add a recipient")),
 		RemoveRecipient: key.NewBinding(key.WithKeys("ctrl+x"), key.WithHelp("ctrl+x", "remove this recipient")),
@@ -159,6 +176,11 @@ func (km *KeyMap) Wallets() []key.Binding {
 // Devices lists the bindings of the Devices screen, for help.
 func (km *KeyMap) Devices() []key.Binding {
 	return []key.Binding{km.ImportAccount, km.VerifyAddress, km.NextWallet, km.PrevWallet}
+}
+
+// MonteCarlo lists the bindings of the Monte Carlo screen, for help.
+func (km *KeyMap) MonteCarlo() []key.Binding {
+	return []key.Binding{km.SimPolicy, km.SimLonger, km.SimShorter, km.SimLater, km.SimEarlier, km.SimReseed, km.SimStop}
 }
 
 // SendForm lists the bindings of the send form beyond those of every
@@ -227,6 +249,7 @@ func (km *KeyMap) Sections() []Section {
 		{"Wallets", km.Wallets()},
 		{"Send form", km.SendForm()},
 		{"Devices", km.Devices()},
+		{"Monte Carlo", km.MonteCarlo()},
 		{"Forms", []key.Binding{km.NextField, km.PrevField, km.NextOption, km.PrevOption, km.Submit, km.Accept, km.Cancel}},
 		{"Questions", []key.Binding{km.Yes, km.No}},
 	}

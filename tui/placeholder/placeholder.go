@@ -33,19 +33,7 @@ func New(ctx *common.Context, title, summary string, points []string, meanwhile 
 	return &Model{Context: ctx, title: title, summary: summary, points: points, meanwhile: meanwhile}
 }
 
-// Analysis, Stress and Rebalance are the tabs later versions fill.
-
-// Analysis is the analysis tab.
-func Analysis(ctx *common.Context) *Model {
-	return New(ctx, "Analysis",
-		"How concentrated your savings are, and how they have behaved.",
-		[]string{
-			"measure concentration by asset, custodian, jurisdiction and currency",
-			"show returns, volatility and drawdowns from bundled market history",
-			"run a Monte Carlo of future paths under a rebalancing policy",
-		},
-		fmt.Sprintf("the Dashboard (%s) shows the allocation by asset class, custody, custodian, jurisdiction and currency.", ctx.Keys.Screen[0].Help().Key))
-}
+// Stress and Rebalance are the tabs later versions fill.
 
 // Stress is the stress test tab.
 func Stress(ctx *common.Context) *Model {

@@ -1,0 +1,225 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+
+	"github.com/shopspring/decimal"
+	"github.com/spf13/cobra"
+
+	"codeberg.org/hardfolio/hardfolio/portfolio"
+	"codeberg.org/hardfolio/hardfolio/portfolio/history"
+	"codeberg.org/hardfolio/hardfolio/portfolio/montecarlo"
+)
+
+// Defaults of the montecarlo command and screen.
+const (
+	defaultYears = 30
+	defaultPaths = 10_000
+	defaultSeed  = 1
+)
+
+// newMonteCarloCmd is "hardfolio montecarlo": the current allocation's
+// future simulated by block bootstrap of the bundled history.
+func newMonteCarloCmd(g *globals) *cobra.Command {
+	var years, paths int
+	var seed uint64
+	var policy, fromFlag, toFlag string
+	cmd := &cobra.Command{
+		Use:   "montecarlo",
+		Short: "Simulate the current allocation's future from the bundled history (block bootstrap)",
+		Long: `Simulate thousands of futures of the current allocation by drawing
+12-month blocks of consecutive months from the bundled history, every asset
+together (which keeps their correlations and fat tails), and compounding
+them monthly under a rebalancing policy. Reports the 5th, 25th, 50th, 75th
+and 95th percentiles of the value year by year, the probabilities of a
+real loss (US CPI), CVaR 95% and the median maximum drawdown. The same
+seed gives the same result. docs/analytics.md states the method.`,
+		Example: `  hardfolio montecarlo
+  hardfolio montecarlo --years 10 --rebalance none --unit XAU
+  hardfolio montecarlo --from 2018-01
+  hardfolio montecarlo --demo --paths 100000 --seed 7 --json`,
+	}
+	cmd.Flags().IntVar(&years, "years", defaultYears, "horizon in years (1-100)")
+	cmd.Flags().IntVar(&paths, "paths", defaultPaths, "number of simulated paths (100-1,000,000)")
+	cmd.Flags().Uint64Var(&seed, "seed", defaultSeed, "random seed: the same seed gives the same result")
+	cmd.Flags().StringVar(&policy, "rebalance", string(montecarlo.Annual), "rebalancing: none, annual, or bands (when a weight drifts by 5 points or a quarter of its target)")
+	cmd.Flags().StringVar(&fromFlag, "from", "", "first month of history to draw from, YYYY-MM (default: the first all assets share)")
+	cmd.Flags().StringVar(&toFlag, "to", "", "last month of history to draw from, YYYY-MM (default: the last all assets share)")
+	_ = cmd.RegisterFlagCompletionFunc("rebalance", cobra.FixedCompletions([]string{"none", "annual", "bands"}, cobra.ShellCompDirectiveNoFileComp))
+	return g.valuationRunCmd(cmd, func(cmd *cobra.Command, v *portfolio.Valuation, asJSON bool) error {
+		pol, err := montecarlo.ParsePolicy(policy)
+		if err != nil {
+			return fmt.Errorf("--rebalance: %w", err)
+		}
+		pl, err := montecarlo.PlanFor(v)
+		if err != nil {
+			return err
+		}
+		d, err := history.Load()
+		if err != nil {
+			return err
+		}
+		ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt)
+		defer stop()
+		cfg := pl.Config(years, paths, seed, pol)
+		for _, f := range []struct {
+			name, text string
+			to         *history.Month
+		}{{"from", fromFlag, &cfg.From}, {"to", toFlag, &cfg.To}} {
+			if f.text == "" {
+				continue
+			}
+			if *f.to, err = history.ParseMonth(f.text); err != nil {
+				return fmt.Errorf("--%s: %w", f.name, err)
+			}
+		}
+		res, err := montecarlo.Run(ctx, d, cfg)
+		if errors.Is(err, context.Canceled) {
+			return errors.New("montecarlo: interrupted")
+		}
+		if err != nil {
+			return err
+		}
+		if asJSON {
+			return writeJSON(cmd.OutOrStdout(), monteCarloJSON(v, pl, res))
+		}
+		writeMonteCarloText(cmd, v, pl, res)
+		return nil
+	})
+}
+
+type fanPointJSON struct {
+	Month     int       `json:"month"`
+	Multiples []float64 `json:"multiples"`
+	Values    []string  `json:"values"`
+}
+
+type lossJSON struct {
+	Loss        float64 `json:"loss"`
+	Probability float64 `json:"probability"`
+}
+
+type weightJSON struct {
+	Asset  string  `json:"asset"`
+	Weight float64 `json:"weight"`
+}
+
+type monteCarloOutJSON struct {
+	Unit              string         `json:"unit"`
+	AsOf              *string        `json:"as_of"`
+	SimulatedIn       string         `json:"simulated_in"`
+	UnitNote          string         `json:"unit_note"`
+	BitcoinNote       string         `json:"bitcoin_note"`
+	StartValue        string         `json:"start_value"`
+	Years             int            `json:"years"`
+	Paths             int            `json:"paths"`
+	Seed              uint64         `json:"seed"`
+	Rebalance         string         `json:"rebalance"`
+	BlockMonths       int            `json:"block_months"`
+	HistoryFrom       string         `json:"history_from"`
+	HistoryTo         string         `json:"history_to"`
+	HistoryMonths     int            `json:"history_months"`
+	Assets            []weightJSON   `json:"assets"`
+	Excluded          []excludedJSON `json:"excluded"`
+	Percentiles       []float64      `json:"percentiles"`
+	Fan               []fanPointJSON `json:"fan"`
+	RealFinal         []float64      `json:"real_final_multiples"`
+	Losses            []lossJSON     `json:"real_loss_probabilities"`
+	CVaR95            float64        `json:"cvar_95"`
+	MedianMaxDrawdown float64        `json:"median_max_drawdown"`
+	MeanMonthly       float64        `json:"mean_monthly_return"`
+	HistoricalMean    float64        `json:"historical_mean_monthly_return"`
+}
+
+func monteCarloJSON(v *portfolio.Valuation, pl *montecarlo.Plan, r *montecarlo.Result) monteCarloOutJSON {
+	scale := v.Unit.Scale()
+	cfg := r.Config
+	out := monteCarloOutJSON{
+		Unit: string(v.Unit), AsOf: jsonTime(v.AsOf), SimulatedIn: string(cfg.Unit), UnitNote: pl.UnitNote, BitcoinNote: r.BitcoinNote(),
+		StartValue: jsonFixed(pl.Start, scale), Years: cfg.Years, Paths: cfg.Paths, Seed: cfg.Seed, Rebalance: string(cfg.Rebalance),
+		BlockMonths: cfg.BlockMonths, HistoryFrom: r.From.String(), HistoryTo: r.To.String(), HistoryMonths: r.Months,
+		Assets: []weightJSON{}, Excluded: []excludedJSON{}, Percentiles: montecarlo.Percentiles[:], Fan: []fanPointJSON{},
+		CVaR95: stat(r.CVaR95), MedianMaxDrawdown: stat(r.MedianMaxDrawdown), MeanMonthly: stat(r.MeanMonthly), HistoricalMean: stat(r.HistoricalMean),
+	}
+	for i, a := range cfg.Assets {
+		out.Assets = append(out.Assets, weightJSON{Asset: string(a), Weight: stat(cfg.Weights[i])})
+	}
+	for _, e := range pl.Excluded {
+		out.Excluded = append(out.Excluded, excludedJSON{ID: e.Holding, Reason: e.Reason})
+	}
+	for k, q := range r.Fan {
+		p := fanPointJSON{Month: r.Times[k]}
+		for _, x := range q {
+			p.Multiples = append(p.Multiples, stat(x))
+			p.Values = append(p.Values, jsonFixed(pl.Value(x), scale))
+		}
+		out.Fan = append(out.Fan, p)
+	}
+	for _, x := range r.RealFinal {
+		out.RealFinal = append(out.RealFinal, stat(x))
+	}
+	for _, l := range r.Losses {
+		out.Losses = append(out.Losses, lossJSON{Loss: l.Level, Probability: stat(l.Probability)})
+	}
+	return out
+}
+
+func writeMonteCarloText(cmd *cobra.Command, v *portfolio.Valuation, pl *montecarlo.Plan, r *montecarlo.Result) {
+	w := cmd.OutOrStdout()
+	cfg := r.Config
+	fmt.Fprintf(w, "Monte Carlo: %s paths × %d years, monthly, rebalancing %s, seed %d\n",
+		portfolio.FormatDecimal(decimal.NewFromInt(int64(cfg.Paths)), 0), cfg.Years, cfg.Rebalance, cfg.Seed)
+	fmt.Fprintf(w, "Drawn from %s to %s (%d months) in blocks of %d consecutive months, all assets together.\n",
+		r.From, r.To, r.Months, cfg.BlockMonths)
+	fmt.Fprintf(w, "Starting value %s", v.Unit.Format(pl.Start))
+	if len(pl.Excluded) > 0 {
+		ids := make([]string, len(pl.Excluded))
+		for i, e := range pl.Excluded {
+			ids[i] = e.Holding
+		}
+		fmt.Fprintf(w, " (left out, without price or history: %s)", strings.Join(ids, ", "))
+	}
+	fmt.Fprintln(w, ".")
+	if pl.UnitNote != "" {
+		fmt.Fprintf(w, "Note: %s.\n", pl.UnitNote)
+	}
+	if n := r.BitcoinNote(); n != "" {
+		fmt.Fprintf(w, "Note: %s (--from 2018-01).\n", n)
+	}
+	fmt.Fprintln(w)
+	head := []string{"YEAR"}
+	for _, p := range montecarlo.Percentiles {
+		head = append(head, fmt.Sprintf("P%.0f (%s)", p, v.Unit.Symbol()))
+	}
+	t := newTable(head...).alignRight(0, 1, 2, 3, 4, 5)
+	for k, q := range r.Fan {
+		row := []string{montecarlo.YearLabel(r.Times[k])}
+		for _, x := range q {
+			row = append(row, portfolio.FormatDecimal(pl.Value(x), v.Unit.Scale()))
+		}
+		t.add(row...)
+	}
+	t.write(w, "  ")
+	fmt.Fprintln(w)
+	real := make([]string, len(r.RealFinal))
+	for i, x := range r.RealFinal {
+		real[i] = fmt.Sprintf("×%.2f", x)
+	}
+	fmt.Fprintf(w, "Real terms (USD deflated by US CPI-U) after %d years: P5..P95 %s.\n", cfg.Years, strings.Join(real, " "))
+	var losses []string
+	for _, l := range r.Losses {
+		what := "any"
+		if l.Level > 0 {
+			what = fmt.Sprintf("over %.0f%%", 100*l.Level)
+		}
+		losses = append(losses, what+" "+pctf(l.Probability))
+	}
+	fmt.Fprintf(w, "Probability of a real loss at the horizon: %s.\n", strings.Join(losses, ", "))
+	fmt.Fprintf(w, "CVaR 95%%: %s, the mean real return of the worst 5%% of paths over %d years.\n", pctf(r.CVaR95), cfg.Years)
+	fmt.Fprintf(w, "Median maximum drawdown: %s (nominal, in %s, month by month).\n", pctf(r.MedianMaxDrawdown), cfg.Unit)
+}

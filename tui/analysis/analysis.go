@@ -1,0 +1,371 @@
+// Package analysis is the Analysis screen: the largest single point of
+// failure, the warnings, concentration along every dimension, the points
+// of failure, and the risk of the current weights from the bundled
+// history, as `hardfolio analyze` reports them.
+//
+// The analysis runs in a command whenever the snapshot changes (a few
+// milliseconds; the first run also parses the bundled history); the
+// screen lays the result out into lines in Update and scrolls over them.
+package analysis
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+
+	"codeberg.org/hardfolio/hardfolio/portfolio/analysis"
+	"codeberg.org/hardfolio/hardfolio/portfolio/history"
+	"codeberg.org/hardfolio/hardfolio/tui/common"
+)
+
+// Title is the screen's tab label, and the owner of its messages.
+const Title = "Analysis"
+
+// Model is the Analysis screen.
+type Model struct {
+	*common.Context
+
+	gen    int              // the latest request
+	asked  *common.Snapshot // the snapshot last sent for analysis
+	report *analysis.Report
+	of     *common.Snapshot // the snapshot report is of
+
+	width int
+	pager common.Pager
+	paint common.Paints
+}
+
+// New returns the Analysis screen.
+func New(ctx *common.Context) *Model {
+	return &Model{Context: ctx, paint: common.NewPaints(ctx.Styles)}
+}
+
+// resultMsg carries an analysis back to the screen.
+type resultMsg struct {
+	gen    int
+	snap   *common.Snapshot
+	report *analysis.Report
+}
+
+func (resultMsg) Owner() string { return Title }
+
+// Init does nothing: the root calls Load when the screen is shown.
+func (m *Model) Init() tea.Cmd { return nil }
+
+// Title is the tab label.
+func (m *Model) Title() string { return Title }
+
+// Capturing is always false: the screen takes no text.
+func (m *Model) Capturing() bool { return false }
+
+// SetSize lays the screen out again.
+func (m *Model) SetSize(width, height int) {
+	m.width, m.pager.Height = width, height
+	m.layout()
+}
+
+// Refresh lays the screen out for a new snapshot; the old figures stay
+// until the new analysis arrives.
+func (m *Model) Refresh() { m.layout() }
+
+// Load analyses the snapshot on screen unless that is done or under way.
+func (m *Model) Load() tea.Cmd {
+	snap := m.Snap
+	if snap == nil || snap == m.of || snap == m.asked {
+		return nil
+	}
+	m.asked = snap
+	m.gen++
+	gen := m.gen
+	return func() tea.Msg {
+		d, err := history.Load()
+		r := analysis.Analyze(snap.Valuation, d)
+		if err != nil {
+			r.RiskErr = err
+		}
+		return resultMsg{gen: gen, snap: snap, report: r}
+	}
+}
+
+// Report is the analysis on screen, or nil before the first arrives.
+func (m *Model) Report() *analysis.Report { return m.report }
+
+// Update takes analyses and scrolls.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if msg, ok := msg.(resultMsg); ok {
+		if msg.gen != m.gen {
+			return m, nil // a newer snapshot is being analysed
+		}
+		m.report, m.of = msg.report, msg.snap
+		m.layout()
+		return m, nil
+	}
+	m.pager.Update(m.Keys, msg)
+	return m, nil
+}
+
+// View returns the window laid out by the last Update.
+func (m *Model) View() string { return m.pager.View() }
+
+// ShortHelp lists the scrolling keys when there is something to scroll.
+func (m *Model) ShortHelp() []key.Binding {
+	if !m.pager.Scrollable() {
+		return nil
+	}
+	return []key.Binding{m.Keys.Up, m.Keys.Down}
+}
+
+// FullHelp lists the scrolling keys.
+func (m *Model) FullHelp() [][]key.Binding { return [][]key.Binding{m.Keys.Navigation()} }
+
+// HelpGroupTitles names the groups of FullHelp.
+func (m *Model) HelpGroupTitles() []string { return []string{"Scrolling"} }
+
+// layout builds every line for the current size and report.
+func (m *Model) layout() {
+	if m.width <= 0 || m.Snap == nil {
+		m.pager.SetLines(nil)
+		return
+	}
+	w := m.width - 2
+	var lines []string
+	r := m.report
+	title := m.paint.Title.Render("Analysis")
+	switch {
+	case r == nil:
+		lines = append(lines, title, "", m.paint.Muted.Render("Analysing…"))
+	case r.Valuation.Total.Sign() <= 0:
+		lines = append(lines, title, "", m.paint.Muted.Render("Nothing with a value to analyse yet: add holdings on the Holdings screen."))
+	default:
+		info := "in " + string(r.Valuation.Unit)
+		if m.of != m.Snap {
+			info = "updating… · " + info
+		}
+		lines = append(lines, title+common.PadLeft(m.paint.Muted.Render(info), max(1, w-common.Width(title))))
+		lines = append(lines, m.summary(r, w)...)
+		lines = append(lines, m.concentration(r, w)...)
+		lines = append(lines, m.failures(r, w)...)
+		lines = append(lines, m.risk("Risk of the current weights", r.Risk, r.RiskErr, w)...)
+		if r.WithoutBTC != nil {
+			lines = append(lines, m.risk("Without bitcoin, the rest reweighted to 100%", r.WithoutBTC, nil, w)...)
+		}
+	}
+	for i, l := range lines {
+		lines[i] = " " + common.Truncate(l, w)
+	}
+	m.pager.SetLines(lines)
+}
+
+// wrap breaks s into lines of at most w cells, the first prefixed by
+// first and the rest indented to match.
+func wrap(s string, w int, first string) []string {
+	indent := strings.Repeat(" ", common.Width(first))
+	out := strings.Split(ansi.Wordwrap(s, max(10, w-len(indent)), ""), "\n")
+	for i := range out {
+		if i == 0 {
+			out[i] = first + out[i]
+		} else {
+			out[i] = indent + out[i]
+		}
+	}
+	return out
+}
+
+func (m *Model) summary(r *analysis.Report, w int) []string {
+	var out []string
+	if r.Largest >= 0 {
+		out = append(out, "", m.paint.Strong.Render("Largest single point of failure"))
+		for _, l := range wrap(r.Failures[r.Largest].Text+".", w, "  ") {
+			out = append(out, m.paint.Normal.Render(l))
+		}
+	}
+	out = append(out, "", m.paint.Strong.Render(fmt.Sprintf("Warnings (%d)", len(r.Warnings))))
+	if len(r.Warnings) == 0 {
+		out = append(out, m.paint.Good.Render("  none: every limit is met"))
+	}
+	for _, wa := range r.Warnings {
+		style, mark := m.paint.Warn, "  ! "
+		if wa.Severity == analysis.SeverityNote {
+			style, mark = m.paint.Muted, "  i "
+		}
+		for _, l := range wrap(wa.Text+".", w, mark) {
+			out = append(out, style.Render(l))
+		}
+	}
+	return out
+}
+
+func (m *Model) concentration(r *analysis.Report, w int) []string {
+	out := []string{"", m.paint.Strong.Render("Concentration") + m.paint.Muted.Render("  HHI = Σ share², effective number = 1/HHI")}
+	t := newTable([]int{4}, "", "groups", "HHI", "effective", "largest")
+	for _, c := range r.Concentration {
+		largest := "-"
+		if len(c.Slices) > 0 {
+			largest = c.Slices[0].Label + " " + common.Percent(c.Slices[0].Weight)
+		}
+		t.add(c.Dimension.String(), fmt.Sprint(len(c.Slices)), fmt.Sprintf("%.3f", c.Herfindahl), fmt.Sprintf("%.2f", c.Effective), largest)
+	}
+	return append(out, t.lines(m.paint.Header.Render, m.paint.Normal.Render)...)
+}
+
+func (m *Model) failures(r *analysis.Report, w int) []string {
+	out := []string{"", m.paint.Strong.Render("Points of failure")}
+	for _, f := range r.Failures {
+		for _, l := range wrap(f.Text, w, "  • ") {
+			out = append(out, m.paint.Normal.Render(l))
+		}
+	}
+	return out
+}
+
+func (m *Model) risk(title string, k *analysis.Risk, err error, w int) []string {
+	out := []string{"", m.paint.Strong.Render(title)}
+	if k == nil {
+		return append(out, m.paint.Muted.Render(fmt.Sprintf("  Not measured: %v.", err)))
+	}
+	note := k.Window() + "; in " + string(k.Unit) + ", rebalanced monthly."
+	if k.UnitNote != "" {
+		note += " " + k.UnitNote + "."
+	}
+	for _, l := range wrap(note, w, "  ") {
+		out = append(out, m.paint.Muted.Render(l))
+	}
+	dr := "-"
+	if !math.IsNaN(k.DiversificationRatio) {
+		dr = fmt.Sprintf("%.2f", k.DiversificationRatio)
+	}
+	out = append(out, m.paint.Normal.Render(fmt.Sprintf("  Volatility %s a year · compound return %s a year · diversification ratio %s",
+		pct(k.Volatility), pct(k.AnnualReturn), dr)))
+	dd := k.MaxDrawdown
+	rec := "not recovered by " + k.To.String()
+	if dd.Recovered {
+		rec = "back " + dd.Recovery.String()
+	}
+	line := fmt.Sprintf("  Max drawdown %s (%s → %s, %s)", pct(dd.Depth), dd.Peak, dd.Trough, rec)
+	if k.Worst12 != nil {
+		line += fmt.Sprintf(" · worst 12 months %s (%s → %s)", pct(k.Worst12.Return), k.Worst12.From, k.Worst12.To)
+	}
+	for _, l := range wrap(strings.TrimPrefix(line, "  "), w, "  ") {
+		out = append(out, m.paint.Normal.Render(l))
+	}
+
+	out = append(out, "")
+	head := []string{"asset", "weight", "volatility", "risk share"}
+	for _, a := range k.Assets {
+		head = append(head, string(a.Asset))
+	}
+	t := newTable(nil, head...)
+	for i, a := range k.Assets {
+		row := []string{a.Asset.Name(), pct(a.Weight), pct(a.Volatility), pct(a.Contribution)}
+		for _, c := range k.Correlation[i] {
+			if math.IsNaN(c) {
+				row = append(row, "-")
+			} else {
+				row = append(row, fmt.Sprintf("%+.2f", c))
+			}
+		}
+		t.add(row...)
+	}
+	out = append(out, t.lines(m.paint.Header.Render, m.paint.Normal.Render)...)
+	out = append(out, m.paint.Muted.Render("  the columns after risk share are the correlations of monthly returns"), "")
+
+	// The holdings that carry the most risk, in order.
+	hs := slices.Clone(k.Holdings)
+	slices.SortStableFunc(hs, func(a, b analysis.HoldingRisk) int {
+		return cmp.Compare(nanLast(b.Contribution), nanLast(a.Contribution))
+	})
+	ht := newTable([]int{1}, "holding", "follows", "weight", "risk share")
+	for _, h := range hs[:min(len(hs), maxHoldings)] {
+		follows := h.Asset.Name()
+		if h.Proxy {
+			follows += " (proxy)"
+		}
+		ht.add(h.Label, follows, pct(h.Weight), pct(h.Contribution))
+	}
+	out = append(out, ht.lines(m.paint.Header.Render, m.paint.Normal.Render)...)
+	if n := len(hs) - maxHoldings; n > 0 {
+		out = append(out, m.paint.Muted.Render(fmt.Sprintf("  and %d more holdings with smaller shares of the risk (hardfolio analyze lists all)", n)))
+	}
+	for i, e := range k.Excluded {
+		if i == maxHoldings {
+			out = append(out, m.paint.Muted.Render(fmt.Sprintf("  and %d more left out", len(k.Excluded)-i)))
+			break
+		}
+		for _, l := range wrap(e.Holding+": "+e.Reason, w, "  left out: ") {
+			out = append(out, m.paint.Muted.Render(l))
+		}
+	}
+	return out
+}
+
+// maxHoldings is the number of holdings the risk tables list: the ones
+// that carry the most risk.
+const maxHoldings = 25
+
+// nanLast maps an undefined contribution below every other.
+func nanLast(x float64) float64 {
+	if math.IsNaN(x) {
+		return math.Inf(-1)
+	}
+	return x
+}
+
+func pct(x float64) string {
+	if math.IsNaN(x) {
+		return "-"
+	}
+	return fmt.Sprintf("%.1f%%", 100*x)
+}
+
+// table lays out columns two cells apart, indented by two: numbers
+// right-aligned, the columns in left (and the first) left-aligned.
+type table struct {
+	left map[int]bool
+	head []string
+	rows [][]string
+}
+
+func newTable(left []int, head ...string) *table {
+	t := &table{left: map[int]bool{0: true}, head: head}
+	for _, c := range left {
+		t.left[c] = true
+	}
+	return t
+}
+
+func (t *table) add(cells ...string) { t.rows = append(t.rows, cells) }
+
+func (t *table) lines(head, body func(string) string) []string {
+	width := make([]int, len(t.head))
+	for _, r := range append([][]string{t.head}, t.rows...) {
+		for i, c := range r {
+			width[i] = max(width[i], common.Width(c))
+		}
+	}
+	line := func(r []string) string {
+		var b strings.Builder
+		b.WriteString("  ")
+		for i, c := range r {
+			if i > 0 {
+				b.WriteString("  ")
+			}
+			if t.left[i] {
+				b.WriteString(common.PadRight(c, width[i]))
+			} else {
+				b.WriteString(common.PadLeft(c, width[i]))
+			}
+		}
+		return strings.TrimRight(b.String(), " ")
+	}
+	out := []string{head(line(t.head))}
+	for _, r := range t.rows {
+		out = append(out, body(line(r)))
+	}
+	return out
+}
