@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -29,6 +30,7 @@ func newMonteCarloCmd(g *globals) *cobra.Command {
 	var years, paths int
 	var seed uint64
 	var policy, fromFlag, toFlag string
+	var expect []string
 	cmd := &cobra.Command{
 		Use:   "montecarlo",
 		Short: "Simulate the current allocation's future from the bundled history (block bootstrap)",
@@ -42,6 +44,7 @@ seed gives the same result. docs/analytics.md states the method.`,
 		Example: `  hardfolio montecarlo
   hardfolio montecarlo --years 10 --rebalance none --unit XAU
   hardfolio montecarlo --from 2018-01
+  hardfolio montecarlo --expect BTC=15 --expect XAU=4
   hardfolio montecarlo --demo --paths 100000 --seed 7 --json`,
 	}
 	cmd.Flags().IntVar(&years, "years", defaultYears, "horizon in years (1-100)")
@@ -50,6 +53,7 @@ seed gives the same result. docs/analytics.md states the method.`,
 	cmd.Flags().StringVar(&policy, "rebalance", string(montecarlo.Annual), "rebalancing: none, annual, or bands (when a weight drifts by 5 points or a quarter of its target)")
 	cmd.Flags().StringVar(&fromFlag, "from", "", "first month of history to draw from, YYYY-MM (default: the first all assets share)")
 	cmd.Flags().StringVar(&toFlag, "to", "", "last month of history to draw from, YYYY-MM (default: the last all assets share)")
+	cmd.Flags().StringArrayVar(&expect, "expect", nil, "ASSET=PCT: assume ASSET grows PCT% a year (nominal, in the unit simulated) instead of its historical rate; its volatility and correlations are kept (repeatable; assets: BTC, XAU, EQUITIES, TBILL, USD or a currency)")
 	_ = cmd.RegisterFlagCompletionFunc("rebalance", cobra.FixedCompletions([]string{"none", "annual", "bands"}, cobra.ShellCompDirectiveNoFileComp))
 	return g.valuationRunCmd(cmd, func(cmd *cobra.Command, v *portfolio.Valuation, asJSON bool) error {
 		pol, err := montecarlo.ParsePolicy(policy)
@@ -78,6 +82,9 @@ seed gives the same result. docs/analytics.md states the method.`,
 				return fmt.Errorf("--%s: %w", f.name, err)
 			}
 		}
+		if cfg.Expect, err = parseExpect(expect, cfg.Assets); err != nil {
+			return err
+		}
 		res, err := montecarlo.Run(ctx, d, cfg)
 		if errors.Is(err, context.Canceled) {
 			return errors.New("montecarlo: interrupted")
@@ -91,6 +98,38 @@ seed gives the same result. docs/analytics.md states the method.`,
 		writeMonteCarloText(cmd, v, pl, res)
 		return nil
 	})
+}
+
+// parseExpect reads --expect ASSET=PCT flags for an allocation of
+// assets.
+func parseExpect(flags []string, assets []history.Asset) (map[history.Asset]float64, error) {
+	if len(flags) == 0 {
+		return nil, nil
+	}
+	out := make(map[history.Asset]float64, len(flags))
+	for _, f := range flags {
+		name, pct, ok := strings.Cut(f, "=")
+		if !ok {
+			return nil, fmt.Errorf("--expect %q: want ASSET=PCT, such as BTC=15", f)
+		}
+		a := history.Asset(strings.ToUpper(strings.TrimSpace(name)))
+		if !slices.Contains(assets, a) {
+			held := make([]string, len(assets))
+			for i, x := range assets {
+				held[i] = string(x)
+			}
+			return nil, fmt.Errorf("--expect %q: the allocation simulated holds no %s (it holds %s)", f, a, strings.Join(held, ", "))
+		}
+		p, err := decimal.NewFromString(strings.TrimSuffix(strings.TrimSpace(pct), "%"))
+		if err != nil {
+			return nil, fmt.Errorf("--expect %q: %q is not a percentage", f, pct)
+		}
+		if _, dup := out[a]; dup {
+			return nil, fmt.Errorf("--expect %q: %s is given twice", f, a)
+		}
+		out[a] = p.Div(decimal.NewFromInt(100)).InexactFloat64()
+	}
+	return out, nil
 }
 
 type fanPointJSON struct {
@@ -107,6 +146,11 @@ type lossJSON struct {
 type weightJSON struct {
 	Asset  string  `json:"asset"`
 	Weight float64 `json:"weight"`
+	// CAGR is the compound annual growth the simulation assumes
+	// (historical over the window, or the --expect figure), and
+	// Expected whether it was given.
+	CAGR     float64 `json:"cagr"`
+	Expected bool    `json:"expected"`
 }
 
 type monteCarloOutJSON struct {
@@ -147,7 +191,8 @@ func monteCarloJSON(v *portfolio.Valuation, pl *montecarlo.Plan, r *montecarlo.R
 		CVaR95: stat(r.CVaR95), MedianMaxDrawdown: stat(r.MedianMaxDrawdown), MeanMonthly: stat(r.MeanMonthly), HistoricalMean: stat(r.HistoricalMean),
 	}
 	for i, a := range cfg.Assets {
-		out.Assets = append(out.Assets, weightJSON{Asset: string(a), Weight: stat(cfg.Weights[i])})
+		_, given := cfg.Expect[a]
+		out.Assets = append(out.Assets, weightJSON{Asset: string(a), Weight: stat(cfg.Weights[i]), CAGR: stat(r.AssetCAGR[i]), Expected: given})
 	}
 	for _, e := range pl.Excluded {
 		out.Excluded = append(out.Excluded, excludedJSON{ID: e.Holding, Reason: e.Reason})
@@ -189,8 +234,17 @@ func writeMonteCarloText(cmd *cobra.Command, v *portfolio.Valuation, pl *monteca
 		fmt.Fprintf(w, "Note: %s.\n", pl.UnitNote)
 	}
 	if n := r.BitcoinNote(); n != "" {
-		fmt.Fprintf(w, "Note: %s (--from 2018-01).\n", n)
+		fmt.Fprintf(w, "Note: %s (--from 2018-01, or --expect BTC=PCT).\n", n)
 	}
+	var growth []string
+	for i, a := range cfg.Assets {
+		g := fmt.Sprintf("%s %s", a, pctf(r.AssetCAGR[i]))
+		if _, given := cfg.Expect[a]; given {
+			g += " (expected)"
+		}
+		growth = append(growth, g)
+	}
+	fmt.Fprintf(w, "Growth a year assumed (compound, nominal in %s): %s.\n", cfg.Unit, strings.Join(growth, ", "))
 	fmt.Fprintln(w)
 	head := []string{"YEAR"}
 	for _, p := range montecarlo.Percentiles {

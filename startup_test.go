@@ -90,10 +90,15 @@ func runUnderPTY(tb testing.TB, deadline time.Duration, env []string, bin string
 		<-done
 	}
 	r.state = cmd.ProcessState
-	ptmx.Close()
+	// Drain what the child wrote before closing the master: closing it
+	// first throws away output still buffered in the pty, which a busy
+	// machine leaves there. The read ends (EIO) once the buffer is empty,
+	// since the child, the only holder of the other side, has exited.
 	select {
 	case <-copied:
-	case <-time.After(time.Second):
+	case <-time.After(5 * time.Second):
+		ptmx.Close()
+		<-copied
 	}
 	r.output = out.Bytes()
 	return r

@@ -87,6 +87,14 @@ type Config struct {
 	// Progress, if set, is told how many paths are done, one call at a
 	// time, from the workers' goroutines.
 	Progress func(done, total int)
+	// Expect overrides the growth of some assets: the expected annual
+	// return (0.04 for 4% a year, nominal in Unit) the asset's months are
+	// shifted to. Every month of the asset's history is multiplied by
+	// the same factor, so that its compound growth over the window drawn
+	// from equals the expectation, while its volatility and correlations
+	// (of log returns) and the order of its good and bad months are kept.
+	// An asset not named keeps its history.
+	Expect map[history.Asset]float64
 }
 
 // Result is the distribution of outcomes. Values are multiples of the
@@ -123,6 +131,10 @@ type Result struct {
 	// history drawn from: without rebalancing effects they agree (the
 	// circular bootstrap draws every month equally often).
 	MeanMonthly, HistoricalMean float64
+	// AssetCAGR is each asset's compound annual growth over the months
+	// drawn from, nominal in Unit, after Config.Expect: what the
+	// simulation assumes of it, in the order of Config.Assets.
+	AssetCAGR []float64
 }
 
 // Loss is the probability of a real loss larger than Level.
@@ -187,6 +199,14 @@ func check(cfg *Config) error {
 	if math.Abs(sum-1) > 1e-9 {
 		return badConfig("weights add up to %v, not 1", sum)
 	}
+	for a, e := range cfg.Expect {
+		if !slices.Contains(cfg.Assets, a) {
+			return badConfig("expected return for %s, which the allocation does not hold", a)
+		}
+		if !(e > -1 && e <= 10) {
+			return badConfig("expected return of %s is %v: want more than -100%% and at most 1,000%% a year", a, e)
+		}
+	}
 	return nil
 }
 
@@ -201,6 +221,7 @@ type model struct {
 	rows     int
 	from, to history.Month
 	histMean float64
+	cagr     []float64 // each asset's compound annual growth over the window, after Expect
 	band     []float64 // Bands: the allowed drift of each weight
 }
 
@@ -241,12 +262,27 @@ func newModel(d *history.Data, cfg Config) (*model, error) {
 	n := len(cfg.Assets)
 	m := &model{cfg: cfg, n: n, stride: n + 1, rows: nominal.Len(), from: from, to: to}
 	m.growth = make([]float64, m.rows*m.stride)
+	shift := make([]float64, n)
+	m.cagr = make([]float64, n)
+	for i, a := range cfg.Assets {
+		logSum := 0.0
+		for _, r := range nominal.R[i] {
+			logSum += math.Log1p(r)
+		}
+		mu := logSum / float64(m.rows) // mean monthly log growth
+		shift[i] = 1
+		if e, ok := cfg.Expect[a]; ok {
+			shift[i] = math.Exp(math.Log1p(e)/12 - mu)
+			mu = math.Log1p(e) / 12
+		}
+		m.cagr[i] = math.Expm1(12 * mu)
+	}
 	for t := 0; t < m.rows; t++ {
 		row := m.growth[t*m.stride : (t+1)*m.stride]
 		port := 0.0
 		for i := 0; i < n; i++ {
-			row[i] = 1 + nominal.R[i][t]
-			port += cfg.Weights[i] * nominal.R[i][t]
+			row[i] = (1 + nominal.R[i][t]) * shift[i]
+			port += cfg.Weights[i] * (row[i] - 1)
 		}
 		row[n] = 1 + real.R[0][t]
 		m.histMean += port
@@ -319,7 +355,7 @@ func (m *model) run(ctx context.Context) (*Result, error) {
 		return nil, err
 	}
 
-	res := &Result{Config: cfg, From: m.from, To: m.to, Months: m.rows, Steps: steps, HistoricalMean: m.histMean}
+	res := &Result{Config: cfg, From: m.from, To: m.to, Months: m.rows, Steps: steps, HistoricalMean: m.histMean, AssetCAGR: m.cagr}
 	res.Times = make([]int, points)
 	res.Fan = make([][5]float64, points)
 	// The percentiles of each point are independent selections: share

@@ -82,6 +82,52 @@ func TestSingleAssetMean(t *testing.T) {
 	t.Logf("gold: simulated mean %.5f%%/month, historical %.5f%%, tolerance ±%.5f%%", 100*res.MeanMonthly, 100*mean, 100*tol)
 }
 
+// TestExpect: an expected return shifts every month of the asset by one
+// factor, so a simulation of gold alone with an expectation is the same
+// simulation as without, every path scaled by that factor compounded over
+// the horizon; the factor is computed here from the file's geometric mean
+// over the window drawn from.
+func TestExpect(t *testing.T) {
+	all, first := goldReturns(t)
+	d := data(t)
+	base := Config{Assets: []history.Asset{history.Gold}, Weights: []float64{1}, Years: 20, Paths: 1_000, Seed: 3, Rebalance: None}
+	plain, err := Run(context.Background(), d, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	withExp := base
+	withExp.Expect = map[history.Asset]float64{history.Gold: 0.04}
+	shifted, err := Run(context.Background(), d, withExp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logSum := 0.0
+	rets := all[plain.From-first : plain.To-first+1]
+	for _, r := range rets {
+		logSum += math.Log1p(r)
+	}
+	histCAGR := math.Exp(12*logSum/float64(len(rets))) - 1
+	if math.Abs(plain.AssetCAGR[0]-histCAGR) > 1e-9 || math.Abs(shifted.AssetCAGR[0]-0.04) > 1e-12 {
+		t.Errorf("CAGR %v and %v, want gold's %v and 0.04", plain.AssetCAGR[0], shifted.AssetCAGR[0], histCAGR)
+	}
+	// Per month the factor is (1.04)^(1/12) / (1+histCAGR)^(1/12).
+	factor := math.Pow(1.04/(1+histCAGR), 1/12.0)
+	for k, q := range plain.Fan {
+		scale := math.Pow(factor, float64(plain.Times[k]))
+		for j := range q {
+			if got, want := shifted.Fan[k][j], q[j]*scale; math.Abs(got/want-1) > 1e-9 {
+				t.Fatalf("month %d P%v: %v, want %v × %v = %v", plain.Times[k], Percentiles[j], got, q[j], scale, want)
+			}
+		}
+	}
+	// Every later month of a path is scaled by a higher power of the
+	// factor than every earlier one, so with a factor above 1 no fall
+	// from a high gets deeper.
+	if shifted.MedianMaxDrawdown < plain.MedianMaxDrawdown && factor > 1 {
+		t.Errorf("a higher expected return deepened the median drawdown: %v < %v", shifted.MedianMaxDrawdown, plain.MedianMaxDrawdown)
+	}
+}
+
 // TestSameSeedSameResult: the result depends on the seed only, not on the
 // number of workers.
 func TestSameSeedSameResult(t *testing.T) {
@@ -249,6 +295,9 @@ func TestBadConfig(t *testing.T) {
 		"zero years":      func(c *Config) { c.Years = 0 },
 		"few paths":       func(c *Config) { c.Paths = 10 },
 		"policy":          func(c *Config) { c.Rebalance = "monthly" },
+		"expect unheld":   func(c *Config) { c.Expect = map[history.Asset]float64{history.BTC: 0.1} },
+		"expect -100%":    func(c *Config) { c.Expect = map[history.Asset]float64{history.Gold: -1} },
+		"expect NaN":      func(c *Config) { c.Expect = map[history.Asset]float64{history.Gold: math.NaN()} },
 	} {
 		c := good
 		edit(&c)

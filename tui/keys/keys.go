@@ -64,6 +64,7 @@ type KeyMap struct {
 	SimLater   key.Binding
 	SimEarlier key.Binding
 	SimReseed  key.Binding
+	SimBTC     key.Binding
 	SimStop    key.Binding
 
 	// The send form.
@@ -133,6 +134,7 @@ func DefaultKeyMap() *KeyMap {
 		SimLater:   key.NewBinding(key.WithKeys("]"), key.WithHelp("]", "draw from history a year later")),
 		SimEarlier: key.NewBinding(key.WithKeys("["), key.WithHelp("[", "draw from history a year earlier")),
 		SimReseed:  key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "run again with a new seed")),
+		SimBTC:     key.NewBinding(key.WithKeys("b"), key.WithHelp("b", "bitcoin's growth: history, 20, 10, 5, 0% a year")),
 		SimStop:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "stop the run")),
 
 		AddRecipient:    key.NewBinding(key.WithKeys("ctrl+n"), key.WithHelp("ctrl+n", "add a recipient")),
@@ -180,7 +182,7 @@ func (km *KeyMap) Devices() []key.Binding {
 
 // MonteCarlo lists the bindings of the Monte Carlo screen, for help.
 func (km *KeyMap) MonteCarlo() []key.Binding {
-	return []key.Binding{km.SimPolicy, km.SimLonger, km.SimShorter, km.SimLater, km.SimEarlier, km.SimReseed, km.SimStop}
+	return []key.Binding{km.SimPolicy, km.SimLonger, km.SimShorter, km.SimLater, km.SimEarlier, km.SimBTC, km.SimReseed, km.SimStop}
 }
 
 // SendForm lists the bindings of the send form beyond those of every

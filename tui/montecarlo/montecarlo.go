@@ -12,6 +12,7 @@ package montecarlo
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
@@ -33,6 +34,30 @@ type Settings struct {
 	// Later moves the first month of history drawn from by this many
 	// years after the first the assets share.
 	Later int
+	// BTCExpect, when BTCExpected is set, is the growth a year, in
+	// percent, bitcoin is given instead of its history's
+	// (montecarlo.Config.Expect).
+	BTCExpect   int
+	BTCExpected bool
+}
+
+// btcSteps is the order the bitcoin key cycles through after the
+// history: expected growths in percent a year.
+var btcSteps = []int{20, 10, 5, 0}
+
+// nextBTC moves s to the next bitcoin assumption.
+func (s *Settings) nextBTC() {
+	if !s.BTCExpected {
+		s.BTCExpected, s.BTCExpect = true, btcSteps[0]
+		return
+	}
+	for i, p := range btcSteps {
+		if p == s.BTCExpect && i+1 < len(btcSteps) {
+			s.BTCExpect = btcSteps[i+1]
+			return
+		}
+	}
+	s.BTCExpected, s.BTCExpect = false, 0
 }
 
 // DefaultSettings are the settings the screen opens with, the same as
@@ -177,6 +202,9 @@ func (j *job) run(ctx context.Context, snap *common.Snapshot, set Settings) {
 	if set.Later > 0 {
 		cfg.From = res.commonFrom + history.Month(12*set.Later)
 	}
+	if set.BTCExpected && slices.Contains(cfg.Assets, history.BTC) {
+		cfg.Expect = map[history.Asset]float64{history.BTC: float64(set.BTCExpect) / 100}
+	}
 	cfg.Progress = func(done, total int) { j.Report(progressMsg{gen: j.gen, done: done}) }
 	res.res, res.err = montecarlo.Run(ctx, d, cfg)
 }
@@ -241,6 +269,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			s.Later = max(0, s.Later-1)
 		case key.Matches(msg, km.SimReseed):
 			s.Seed++
+		case key.Matches(msg, km.SimBTC):
+			if m.plan != nil && !slices.Contains(m.plan.Assets, history.BTC) {
+				return m, common.Status(common.Info, "The allocation holds no bitcoin")
+			}
+			s.nextBTC()
 		default:
 			m.pager.Update(km, msg)
 			return m, nil

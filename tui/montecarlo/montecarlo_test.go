@@ -3,6 +3,7 @@ package montecarlo
 import (
 	"context"
 	"errors"
+	"math"
 	"reflect"
 	"testing"
 	"time"
@@ -91,6 +92,13 @@ func TestSettingsRunAgain(t *testing.T) {
 		{"later", func() { finish(t, m, pressKey(m, km.SimLater)) }, func(r *montecarlo.Result) bool { return r.From == first.From+12 }},
 		{"earlier", func() { finish(t, m, pressKey(m, km.SimEarlier)) }, func(r *montecarlo.Result) bool { return r.From == first.From }},
 		{"reseed", func() { finish(t, m, pressKey(m, km.SimReseed)) }, func(r *montecarlo.Result) bool { return r.Config.Seed == 2 }},
+		{"btc 20%", func() { finish(t, m, pressKey(m, km.SimBTC)) }, func(r *montecarlo.Result) bool { return btcCAGR(r) == 0.20 }},
+		{"btc 10%", func() { finish(t, m, pressKey(m, km.SimBTC)) }, func(r *montecarlo.Result) bool { return btcCAGR(r) == 0.10 }},
+		{"btc history", func() {
+			for range 3 {
+				finish(t, m, pressKey(m, km.SimBTC))
+			}
+		}, func(r *montecarlo.Result) bool { return r.Config.Expect == nil && btcCAGR(r) == btcCAGR(first) }},
 	} {
 		c.press()
 		if r := m.Result(); r == nil || !c.check(r) {
@@ -101,6 +109,16 @@ func TestSettingsRunAgain(t *testing.T) {
 	if cmd := pressKey(m, km.SimEarlier); cmd != nil {
 		t.Error("earlier than the history ran again")
 	}
+}
+
+// btcCAGR is the growth a result gives bitcoin.
+func btcCAGR(r *montecarlo.Result) float64 {
+	for i, a := range r.Config.Assets {
+		if a == history.BTC {
+			return math.Round(r.AssetCAGR[i]*1e9) / 1e9
+		}
+	}
+	return math.NaN()
 }
 
 func pressKey(m *Model, b interface{ Keys() []string }) tea.Cmd {

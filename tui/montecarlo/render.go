@@ -9,6 +9,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"codeberg.org/hardfolio/hardfolio/portfolio"
+	"codeberg.org/hardfolio/hardfolio/portfolio/history"
 	"codeberg.org/hardfolio/hardfolio/portfolio/montecarlo"
 	"codeberg.org/hardfolio/hardfolio/tui/common"
 )
@@ -66,8 +67,11 @@ func (m *Model) body(r *montecarlo.Result, w int) []string {
 	if pl.UnitNote != "" {
 		notes = append(notes, "Note: "+pl.UnitNote+".")
 	}
-	if n := r.BitcoinNote(); n != "" {
-		notes = append(notes, "Note: "+n+" ("+m.Keys.SimLater.Help().Key+" moves the start a year later).")
+	if n := r.BitcoinNote(); n != "" && r.Config.Expect == nil {
+		notes = append(notes, "Note: "+n+" ("+m.Keys.SimLater.Help().Key+" moves the start a year later, "+m.Keys.SimBTC.Help().Key+" gives bitcoin a growth of your own).")
+	}
+	if e, ok := r.Config.Expect[history.BTC]; ok {
+		notes = append(notes, fmt.Sprintf("Bitcoin is given %.0f%% growth a year (compound, nominal in %s) instead of its history's, with its volatility and correlations kept (%s changes it).", 100*e, r.Config.Unit, m.Keys.SimBTC.Help().Key))
 	}
 	if len(pl.Excluded) > 0 {
 		ids := make([]string, len(pl.Excluded))
