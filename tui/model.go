@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
@@ -384,13 +383,8 @@ func (m *Model) initPrompt() {
 	ti.Prompt = "Value in: "
 	ti.Placeholder = "ISO 4217 code (JPY, GBP…), XAU, BTC or sats"
 	ti.CharLimit = 12
+	common.StyleInput(&ti, st)
 	ti.PromptStyle = st.Text.Title
-	ti.TextStyle = st.Form.Input
-	ti.PlaceholderStyle = st.Form.Placeholder
-	ti.CompletionStyle = st.Form.Placeholder
-	ti.Cursor.Style = st.Form.Cursor.Reverse(true)
-	ti.Cursor.TextStyle = st.Form.Input
-	ti.Cursor.SetMode(cursor.CursorStatic)
 	m.prompt = ti
 }
 

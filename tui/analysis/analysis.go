@@ -36,6 +36,8 @@ type Model struct {
 	report *analysis.Report
 	of     *common.Snapshot // the snapshot report is of
 
+	limits *limitsForm // the warning limits form, when open
+
 	width int
 	pager common.Pager
 	paint common.Paints
@@ -61,8 +63,11 @@ func (m *Model) Init() tea.Cmd { return nil }
 // Title is the tab label.
 func (m *Model) Title() string { return Title }
 
-// Capturing is always false: the screen takes no text.
-func (m *Model) Capturing() bool { return false }
+// Capturing reports whether the limits form has the keyboard.
+func (m *Model) Capturing() bool { return m.limits != nil }
+
+// EditingLimits reports whether the warning limits form is open.
+func (m *Model) EditingLimits() bool { return m.limits != nil }
 
 // SetSize lays the screen out again.
 func (m *Model) SetSize(width, height int) {
@@ -98,13 +103,33 @@ func (m *Model) Report() *analysis.Report { return m.report }
 
 // Update takes analyses and scrolls.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
-	if msg, ok := msg.(resultMsg); ok {
+	switch msg := msg.(type) {
+	case resultMsg:
 		if msg.gen != m.gen {
 			return m, nil // a newer snapshot is being analysed
 		}
 		m.report, m.of = msg.report, msg.snap
 		m.layout()
 		return m, nil
+	case common.SavedMsg:
+		m.limitsSaved(msg)
+		m.layout()
+		return m, nil
+	case tea.KeyMsg:
+		if m.limits != nil {
+			return m, m.limitsKey(msg)
+		}
+		if key.Matches(msg, m.Keys.EditLimits) {
+			return m, m.openLimits()
+		}
+	default:
+		if m.limits != nil {
+			var cmd tea.Cmd
+			f := m.limits
+			f.inputs[f.focus], cmd = f.inputs[f.focus].Update(msg)
+			m.layout()
+			return m, cmd
+		}
 	}
 	m.pager.Update(m.Keys, msg)
 	return m, nil
@@ -113,19 +138,26 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // View returns the window laid out by the last Update.
 func (m *Model) View() string { return m.pager.View() }
 
-// ShortHelp lists the scrolling keys when there is something to scroll.
+// ShortHelp lists the form's keys while it is open, otherwise the limits
+// key and the scrolling keys when there is something to scroll.
 func (m *Model) ShortHelp() []key.Binding {
-	if !m.pager.Scrollable() {
-		return nil
+	km := m.Keys
+	if m.limits != nil {
+		return []key.Binding{km.NextField, km.Submit, km.Cancel}
 	}
-	return []key.Binding{m.Keys.Up, m.Keys.Down}
+	if !m.pager.Scrollable() {
+		return []key.Binding{km.EditLimits}
+	}
+	return []key.Binding{km.EditLimits, km.Up, km.Down}
 }
 
-// FullHelp lists the scrolling keys.
-func (m *Model) FullHelp() [][]key.Binding { return [][]key.Binding{m.Keys.Navigation()} }
+// FullHelp lists the screen's keys and scrolling.
+func (m *Model) FullHelp() [][]key.Binding {
+	return [][]key.Binding{{m.Keys.EditLimits}, m.Keys.Navigation()}
+}
 
 // HelpGroupTitles names the groups of FullHelp.
-func (m *Model) HelpGroupTitles() []string { return []string{"Scrolling"} }
+func (m *Model) HelpGroupTitles() []string { return []string{"Analysis", "Scrolling"} }
 
 // layout builds every line for the current size and report.
 func (m *Model) layout() {
@@ -138,6 +170,8 @@ func (m *Model) layout() {
 	r := m.report
 	title := m.paint.Title.Render("Analysis")
 	switch {
+	case m.limits != nil:
+		lines = m.limitsLines(w)
 	case r == nil:
 		lines = append(lines, title, "", m.paint.Muted.Render("Analysing…"))
 	case r.Valuation.Total.Sign() <= 0:

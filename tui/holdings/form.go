@@ -124,7 +124,7 @@ func newForm(ctx *common.Context, p *portfolio.Portfolio, id string) *form {
 		ti := textinput.New()
 		ti.Prompt = ""
 		ti.Placeholder = placeholder
-		applyInputStyles(&ti, ctx)
+		common.StyleInput(&ti, ctx.Styles)
 		return &field{name: name, label: label, hint: hint, kinds: kinds, input: ti, errKeys: errKeys}
 	}
 	choice := func(name, label string, opts []option, kinds []portfolio.Kind, errKeys ...string) *field {

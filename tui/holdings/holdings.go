@@ -15,7 +15,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
@@ -126,7 +125,7 @@ func New(ctx *common.Context) *Model {
 	ti := textinput.New()
 	ti.Prompt = "/ "
 	ti.Placeholder = "type to filter by asset, custodian, kind…"
-	applyInputStyles(&ti, ctx)
+	common.StyleInput(&ti, ctx.Styles)
 	m.filter = ti
 	return m
 }
@@ -794,19 +793,6 @@ func (m *Model) footer() string {
 		s += fmt.Sprintf(" · %s clears", m.Keys.ClearFilter.Help().Key)
 	}
 	return m.paint.footer.Render(common.Truncate(s, m.width-1))
-}
-
-// applyInputStyles gives a text input the interface's styles, so it never
-// draws with lipgloss's default renderer.
-func applyInputStyles(ti *textinput.Model, ctx *common.Context) {
-	st := ctx.Styles
-	ti.PromptStyle = st.Form.Label
-	ti.TextStyle = st.Form.Input
-	ti.PlaceholderStyle = st.Form.Placeholder
-	ti.CompletionStyle = st.Form.Placeholder
-	ti.Cursor.Style = st.Form.Cursor.Reverse(true)
-	ti.Cursor.TextStyle = st.Form.Input
-	ti.Cursor.SetMode(cursor.CursorStatic)
 }
 
 // Label of a holding for messages: its label and quantity.

@@ -58,6 +58,7 @@ type KeyMap struct {
 	VerifyAddress key.Binding
 
 	// Monte Carlo.
+	EditLimits key.Binding
 	SimPolicy  key.Binding
 	SimLonger  key.Binding
 	SimShorter key.Binding
@@ -128,6 +129,7 @@ func DefaultKeyMap() *KeyMap {
 		ImportAccount: key.NewBinding(key.WithKeys("i"), key.WithHelp("i", "import an account from the device")),
 		VerifyAddress: key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "show the receive address on the device (esc cancels)")),
 
+		EditLimits: key.NewBinding(key.WithKeys("L"), key.WithHelp("L", "edit the warning limits")),
 		SimPolicy:  key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "rebalancing: annual, bands, none")),
 		SimLonger:  key.NewBinding(key.WithKeys("+", "="), key.WithHelp("+", "horizon 5 years longer")),
 		SimShorter: key.NewBinding(key.WithKeys("-"), key.WithHelp("-", "horizon 5 years shorter")),
@@ -251,6 +253,7 @@ func (km *KeyMap) Sections() []Section {
 		{"Wallets", km.Wallets()},
 		{"Send form", km.SendForm()},
 		{"Devices", km.Devices()},
+		{"Analysis", []key.Binding{km.EditLimits}},
 		{"Monte Carlo", km.MonteCarlo()},
 		{"Forms", []key.Binding{km.NextField, km.PrevField, km.NextOption, km.PrevOption, km.Submit, km.Accept, km.Cancel}},
 		{"Questions", []key.Binding{km.Yes, km.No}},
