@@ -10,8 +10,7 @@ package descriptor
 // and a final "/*" (KEY/<0;1>/*): the form of BIP 48 accounts and of the
 // wallet policies devices register. A Multisig is read and derived here
 // so that what a device shows can be checked against what the cosigners'
-// keys give; the watch-only wallet itself (sync, payments) handles
-// single-sig descriptors only.
+// keys give, and the watch-only wallet syncs, pays from and exports them.
 
 import (
 	"bytes"
@@ -21,6 +20,7 @@ import (
 	"strings"
 
 	"github.com/btcsuite/btcd/btcutil"
+	"github.com/btcsuite/btcd/btcutil/hdkeychain"
 	"github.com/btcsuite/btcd/txscript"
 )
 
@@ -232,20 +232,45 @@ type MultisigDerived struct {
 // Derive returns the output at index of the receive chain, or of the
 // change chain when change is set.
 func (m *Multisig) Derive(change bool, index uint32) (MultisigDerived, error) {
-	out := MultisigDerived{Change: change, Index: index}
 	if index >= 1<<31 {
-		return out, errNoPos(ErrRange, "index %d is hardened: watch-only derivation stops at 2147483647", index)
+		return MultisigDerived{Change: change, Index: index}, errNoPos(ErrRange, "index %d is hardened: watch-only derivation stops at 2147483647", index)
 	}
+	chains, err := m.chainKeys(change)
+	if err != nil {
+		return MultisigDerived{Change: change, Index: index}, err
+	}
+	return m.deriveAt(change, index, chains)
+}
+
+// chainKeys derives every cosigner's key one step down, to its receive
+// or change chain.
+func (m *Multisig) chainKeys(change bool) ([]*hdkeychain.ExtendedKey, error) {
+	out := make([]*hdkeychain.ExtendedKey, len(m.keys))
+	for i, k := range m.keys {
+		x, err := k.ext.key.Derive(k.step(change))
+		if err != nil {
+			return nil, errNoPos(ErrInvalidChild, "key %d at %d: %v", i+1, k.step(change), err)
+		}
+		out[i] = x
+	}
+	return out, nil
+}
+
+// step is the multipath step of a multisig key for the chain.
+func (k *key) step(change bool) uint32 {
+	if change {
+		return k.multi[1]
+	}
+	return k.multi[0]
+}
+
+// deriveAt derives the output at index below the cosigners' chain keys.
+func (m *Multisig) deriveAt(change bool, index uint32, chains []*hdkeychain.ExtendedKey) (MultisigDerived, error) {
+	out := MultisigDerived{Change: change, Index: index}
 	pubs := make([][]byte, len(m.keys))
 	for i, k := range m.keys {
-		step := k.multi[0]
-		if change {
-			step = k.multi[1]
-		}
-		x, err := k.ext.key.Derive(step)
-		if err == nil {
-			x, err = x.Derive(index)
-		}
+		step := k.step(change)
+		x, err := chains[i].Derive(index)
 		if err != nil {
 			return out, errNoPos(ErrInvalidChild, "key %d at %d/%d: %v", i+1, step, index, err)
 		}
@@ -300,4 +325,70 @@ func p2sh(redeem []byte, net Network) ([]byte, string, error) {
 	}
 	pk := append([]byte{txscript.OP_HASH160, txscript.OP_DATA_20}, a.ScriptAddress()...)
 	return append(pk, txscript.OP_EQUAL), a.EncodeAddress(), nil
+}
+
+// IsMultisig tells whether desc is written as a multisig descriptor:
+// wsh(...), sh(wsh(...)), sh(multi(...)) or sh(sortedmulti(...)). It only
+// looks at the script expressions' names, so that a caller can send the
+// text to ParseMultisig, whose errors then say what is wrong with it.
+func IsMultisig(desc string) bool {
+	s := strings.TrimSpace(desc)
+	if i := strings.IndexByte(s, '#'); i >= 0 {
+		s = s[:i]
+	}
+	switch {
+	case strings.HasPrefix(s, "wsh("):
+		return true
+	case strings.HasPrefix(s, "sh("):
+		inner := s[len("sh("):]
+		return strings.HasPrefix(inner, "wsh(") || strings.HasPrefix(inner, "multi(") || strings.HasPrefix(inner, "sortedmulti(")
+	}
+	return false
+}
+
+// N returns the number of cosigners' keys.
+func (m *Multisig) N() int { return len(m.keys) }
+
+// Chains returns the descriptors of the receive and change chains alone,
+// each with its checksum: the multipath descriptor expanded as BIP 389
+// says, for wallets that take one descriptor per chain.
+func (m *Multisig) Chains() (receive, change string) {
+	one := func(i int) string {
+		c := *m
+		c.keys = make([]*key, len(m.keys))
+		for j, k := range m.keys {
+			kk := *k
+			kk.path = append([]uint32(nil), k.path...)
+			kk.path[k.multiAt] = k.multi[i]
+			kk.multiAt, kk.multi = -1, nil
+			c.keys[j] = &kk
+		}
+		return c.String()
+	}
+	return one(0), one(1)
+}
+
+// DeriveRange returns the outputs at indexes from..from+count-1 of the
+// receive chain, or of the change chain when change is set. Each
+// cosigner's chain key is derived once for the whole range.
+func (m *Multisig) DeriveRange(change bool, from, count uint32) ([]MultisigDerived, error) {
+	if count == 0 {
+		return nil, nil
+	}
+	if uint64(from)+uint64(count) > 1<<31 {
+		return nil, errNoPos(ErrRange, "indexes %d to %d: watch-only derivation stops at 2147483647", from, uint64(from)+uint64(count)-1)
+	}
+	chains, err := m.chainKeys(change)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]MultisigDerived, 0, count)
+	for i := from; i < from+count; i++ {
+		d, err := m.deriveAt(change, i, chains)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, nil
 }
