@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math/bits"
 	"strings"
 
 	"github.com/btcsuite/btcd/btcutil/psbt"
@@ -13,7 +15,9 @@ import (
 
 	"codeberg.org/hardfolio/hardfolio/hw/device"
 	"codeberg.org/hardfolio/hardfolio/portfolio"
+	"codeberg.org/hardfolio/hardfolio/wallet"
 	"codeberg.org/hardfolio/hardfolio/wallet/descriptor"
+	"codeberg.org/hardfolio/hardfolio/wallet/service"
 )
 
 // Multisig wallets on a hardware wallet: "hw register" has the device
@@ -221,4 +225,62 @@ func multisigDevice(ctx context.Context, dev device.Device) (device.MultisigDevi
 		return nil, 0, fmt.Errorf("%w: this device does not take multisig wallets", device.ErrUnsupported)
 	}
 	return md, fpr, nil
+}
+
+// walletSigner is what signs pkt for wallet w on the device dev: the
+// device itself for a single-sig wallet. For a multisig wallet it is the
+// device with the wallet's registration on it, after checking that the
+// device holds one of the cosigners' keys, that it is registered (else
+// the error says to run "hw register") and that it has not signed every
+// input already.
+func (g *globals) walletSigner(ctx context.Context, dev device.Device, w *wallet.Wallet, pkt *psbt.Packet) (service.Signer, error) {
+	if !w.IsMultisig() {
+		return dev, nil
+	}
+	fpr, err := dev.Fingerprint(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m := w.Multisig
+	var cosigners []string
+	ours := false
+	for _, k := range m.Keys() {
+		fp := binary.BigEndian.Uint32(k.Origin.Fingerprint[:])
+		ours = ours || fp == fpr
+		cosigners = append(cosigners, fmt.Sprintf("%08x", fp))
+	}
+	if !ours {
+		return nil, fmt.Errorf("%w: wallet %q is signed by %s; this device is %08x", device.ErrNotOurs, w.ID, strings.Join(cosigners, ", "), fpr)
+	}
+	if signedBy(pkt, fpr) {
+		return nil, fmt.Errorf("the device %08x has signed every input already: sign with another cosigner (%s)", fpr, strings.Join(cosigners, ", "))
+	}
+	ms, reg, err := g.registered(m, m.String(), fpr)
+	if err != nil {
+		if errors.Is(err, device.ErrNotRegistered) {
+			return nil, fmt.Errorf("%w: hardfolio hw register --device URI --name NAME --descriptor \"$(hardfolio wallet export %s)\"", err, w.ID)
+		}
+		return nil, err
+	}
+	return allSigner{dev, []device.RegisteredMultisig{{Multisig: ms, Registration: reg}}}, nil
+}
+
+// signedBy tells whether every input of pkt carries a signature of a key
+// whose derivation names the master fingerprint fpr.
+func signedBy(pkt *psbt.Packet, fpr uint32) bool {
+	for _, in := range pkt.Inputs {
+		found := false
+		for _, d := range in.Bip32Derivation {
+			if bits.ReverseBytes32(d.MasterKeyFingerprint) != fpr {
+				continue
+			}
+			for _, s := range in.PartialSigs {
+				found = found || bytes.Equal(s.PubKey, d.PubKey)
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return len(pkt.Inputs) > 0
 }

@@ -40,6 +40,7 @@ func newWalletCmd(g *globals) *cobra.Command {
 		newWalletHistoryCmd(g),
 		newWalletReceiveCmd(g),
 		newWalletSendCmd(g),
+		newWalletSignCmd(g),
 		newWalletPSBTCmd(),
 		newWalletBroadcastCmd(g),
 		newWalletLabelsCmd(g),
@@ -197,8 +198,10 @@ func newWalletAddCmd(g *globals) *cobra.Command {
 		Long: `Add a watch-only wallet: an output descriptor, or an account's extended
 public key and script type as a hardware wallet exports them (give --origin,
 the account's fingerprint and path, so that PSBTs tell the device which key
-signs). The descriptor is checked and stored in canonical form with its
-checksum. --backend and --server say where the wallet syncs from.
+signs). A multisig descriptor (wsh, sh(wsh) or sh of multi or sortedmulti,
+every key with its origin and /<0;1>/*) makes a multisig wallet; register
+it on each cosigner's device with "hw register" to sign. The descriptor is
+checked and stored in canonical form with its checksum. --backend and --server say where the wallet syncs from.
 
 --holding links a BTC holding, whose quantity then comes from the wallet's
 last sync; when no holding has that ID, a BTC holding is created at
@@ -206,7 +209,9 @@ last sync; when no holding has that ID, a BTC holding is created at
 		Example: `  hardfolio wallet add --id cold --xpub zpub6r... --script-type wpkh --origin 73c5da0a/84h/0h/0h --network mainnet \
       --backend electrum --server ssl://electrum.local:50002 --holding btc-cold --custodian ledger
   hardfolio wallet add --id node --descriptor "tr([...]xpub.../<0;1>/*)#..." --network mainnet \
-      --backend node --server http://127.0.0.1:8332 --rpc-cookie ~/.bitcoin/.cookie`,
+      --backend node --server http://127.0.0.1:8332 --rpc-cookie ~/.bitcoin/.cookie
+  hardfolio wallet add --id vault --network mainnet --backend electrum --server ssl://electrum.local:50002 \
+      --descriptor "wsh(sortedmulti(2,[f5acc2fd/48h/0h/0h/2h]xpub.../<0;1>/*,[73c5da0a/48h/0h/0h/2h]xpub.../<0;1>/*,[...]xpub.../<0;1>/*))"`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if g.demo {
@@ -220,7 +225,7 @@ last sync; when no holding has that ID, a BTC holding is created at
 			if err != nil {
 				return fmt.Errorf("--network: %w", err)
 			}
-			var d *descriptor.Descriptor
+			var canonical, kind string
 			switch {
 			case fs.Changed("descriptor") && fs.Changed("xpub"):
 				return errors.New("give --descriptor or --xpub, not both")
@@ -228,9 +233,20 @@ last sync; when no holding has that ID, a BTC holding is created at
 				if fs.Changed("script-type") || fs.Changed("origin") {
 					return errors.New("--script-type and --origin go with --xpub; a descriptor carries them")
 				}
-				if d, err = descriptor.Parse(strings.TrimSpace(f.desc), n); err != nil {
+				text := strings.TrimSpace(f.desc)
+				if descriptor.IsMultisig(text) {
+					m, err := descriptor.ParseMultisig(text, n)
+					if err != nil {
+						return fmt.Errorf("wallet %q: --descriptor: multisig: %w", f.id, err)
+					}
+					canonical, kind = m.String(), (&wallet.Wallet{Multisig: m}).Kind()
+					break
+				}
+				d, err := descriptor.Parse(text, n)
+				if err != nil {
 					return fmt.Errorf("wallet %q: --descriptor: %w", f.id, err)
 				}
+				canonical, kind = d.String(), d.Type().String()
 			case fs.Changed("xpub"):
 				typ, err := descriptor.ParseScriptType(f.scriptType)
 				if err != nil {
@@ -244,14 +260,16 @@ last sync; when no holding has that ID, a BTC holding is created at
 					}
 					origin = &o
 				}
-				if d, err = descriptor.FromXpub(strings.TrimSpace(f.xpub), typ, origin, n); err != nil {
+				d, err := descriptor.FromXpub(strings.TrimSpace(f.xpub), typ, origin, n)
+				if err != nil {
 					return fmt.Errorf("wallet %q: --xpub: %w", f.id, err)
 				}
+				canonical, kind = d.String(), d.Type().String()
 			default:
 				return errors.New("give --descriptor, or --xpub with --script-type")
 			}
 			w := portfolio.WalletConfig{
-				ID: strings.TrimSpace(f.id), Name: f.name, Descriptor: d.String(), Network: n.String(),
+				ID: strings.TrimSpace(f.id), Name: f.name, Descriptor: canonical, Network: n.String(),
 				BirthdayHeight: f.birthdayHeight, Birthday: f.birthday, GapLimit: f.gapLimit,
 				Backend: portfolio.Backend{Kind: f.backend, Server: f.server, Proxy: f.proxy,
 					RPCUser: f.rpcUser, RPCPassword: f.rpcPassword, RPCCookie: f.rpcCookie},
@@ -288,7 +306,7 @@ last sync; when no holding has that ID, a BTC holding is created at
 				return err
 			}
 			out := cmd.OutOrStdout()
-			fmt.Fprintf(out, "added wallet %s (%s, %s)\n", w.ID, n, d.Type())
+			fmt.Fprintf(out, "added wallet %s (%s, %s)\n", w.ID, n, kind)
 			if linked != "" {
 				fmt.Fprintln(out, linked)
 			}

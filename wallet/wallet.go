@@ -243,3 +243,39 @@ func (w *Wallet) hasChain(change bool) bool {
 	_, _, ok := w.chainDesc(change)
 	return ok
 }
+
+// KeyOrigins returns the full derivation of every key of the output at
+// index of a chain: one for a single-sig wallet, one per cosigner in the
+// descriptor's order for a multisig one. A hardware wallet shows the
+// address at the path that carries its fingerprint.
+func (w *Wallet) KeyOrigins(change bool, index uint32) ([]descriptor.KeyOrigin, error) {
+	if w.Multisig != nil {
+		m, err := w.Multisig.Derive(change, index)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]descriptor.KeyOrigin, len(m.Keys))
+		for i, k := range m.Keys {
+			out[i] = k.Origin
+		}
+		return out, nil
+	}
+	d, err := w.deriveOne(change, index)
+	if err != nil {
+		return nil, err
+	}
+	return []descriptor.KeyOrigin{d.Origin}, nil
+}
+
+// Kind describes the wallet's script in a few words: "wpkh", or for a
+// multisig wallet "2-of-3 wsh sortedmulti".
+func (w *Wallet) Kind() string {
+	if m := w.Multisig; m != nil {
+		fn := "multi"
+		if m.Sorted() {
+			fn = "sortedmulti"
+		}
+		return fmt.Sprintf("%d-of-%d %s %s", m.Threshold(), m.N(), m.Wrap(), fn)
+	}
+	return w.Descriptor.Type().String()
+}
