@@ -41,6 +41,7 @@ func newWalletCmd(g *globals) *cobra.Command {
 		newWalletReceiveCmd(g),
 		newWalletSendCmd(g),
 		newWalletSignCmd(g),
+		newWalletExportCmd(g),
 		newWalletPSBTCmd(),
 		newWalletBroadcastCmd(g),
 		newWalletLabelsCmd(g),

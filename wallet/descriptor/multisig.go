@@ -189,6 +189,14 @@ func (m *Multisig) Keys() []MultisigKey {
 
 // String returns the canonical descriptor with its checksum.
 func (m *Multisig) String() string {
+	s := m.text((*key).String)
+	sum, _ := Checksum(s)
+	return s + "#" + sum
+}
+
+// text writes the descriptor without checksum, each key as keyText
+// writes it.
+func (m *Multisig) text(keyText func(*key) string) string {
 	var b strings.Builder
 	fn := "multi"
 	if m.sorted {
@@ -196,20 +204,17 @@ func (m *Multisig) String() string {
 	}
 	b.WriteString(fn + "(" + strconv.Itoa(m.k))
 	for _, k := range m.keys {
-		b.WriteString("," + k.String())
+		b.WriteString("," + keyText(k))
 	}
 	b.WriteString(")")
 	s := b.String()
 	switch m.wrap {
 	case WrapWSH:
-		s = "wsh(" + s + ")"
+		return "wsh(" + s + ")"
 	case WrapSHWSH:
-		s = "sh(wsh(" + s + "))"
-	default:
-		s = "sh(" + s + ")"
+		return "sh(wsh(" + s + "))"
 	}
-	sum, _ := Checksum(s)
-	return s + "#" + sum
+	return "sh(" + s + ")"
 }
 
 // MultisigDerived is one output of a multisig descriptor.

@@ -1,0 +1,203 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/adrg/xdg"
+	"github.com/btcsuite/btcd/btcutil"
+	"github.com/btcsuite/btcd/btcutil/hdkeychain"
+	"github.com/btcsuite/btcd/chaincfg"
+
+	simledger "codeberg.org/hardfolio/hardfolio/hw/sim/ledger"
+	"codeberg.org/hardfolio/hardfolio/portfolio"
+	"codeberg.org/hardfolio/hardfolio/wallet"
+	"codeberg.org/hardfolio/hardfolio/wallet/descriptor"
+	"codeberg.org/hardfolio/hardfolio/wallet/service"
+)
+
+// multisigFixture adds wallet "vault", a testnet 2-of-3 wsh(sortedmulti)
+// of two simulated Ledgers and an offline key, to a portfolio in a
+// temporary directory, and caches a sync in which its receive address 0
+// holds 1,000,000 sat. It returns the directory, the devices' URIs and the
+// wallet's descriptor.
+func multisigFixture(t *testing.T) (string, []string, *descriptor.Multisig) {
+	t.Helper()
+	t.Setenv("XDG_CACHE_HOME", filepath.Join(t.TempDir(), "cache"))
+	t.Setenv("XDG_DATA_HOME", filepath.Join(t.TempDir(), "data"))
+	xdg.Reload()
+	t.Cleanup(xdg.Reload)
+	dir := t.TempDir()
+	var uris, keys []string
+	for _, mn := range []string{"", "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about"} {
+		addr, _ := serveSim(t, simledger.Options{Mnemonic: mn, Network: &chaincfg.TestNet3Params})
+		uri := "speculos:" + addr
+		var x hwXpubJSON
+		if err := json.Unmarshal(runCLI(t, "hw", "xpub", "m/48h/1h/0h/2h", "--device", uri, "--json"), &x); err != nil {
+			t.Fatal(err)
+		}
+		uris, keys = append(uris, uri), append(keys, x.Key+"/<0;1>/*")
+	}
+	offline, _ := hdkeychain.NewMaster(bytes.Repeat([]byte{7}, 32), &chaincfg.TestNet3Params)
+	opub, _ := offline.ECPubKey()
+	acct := offline
+	for _, s := range []uint32{48, 1, 0, 2} {
+		acct, _ = acct.Derive(hdkeychain.HardenedKeyStart + s)
+	}
+	acctPub, _ := acct.Neuter()
+	keys = append(keys, "["+hex.EncodeToString(btcutil.Hash160(opub.SerializeCompressed())[:4])+"/48h/1h/0h/2h]"+acctPub.String()+"/<0;1>/*")
+	desc := "wsh(sortedmulti(2," + strings.Join(keys, ",") + "))"
+	m, err := descriptor.ParseMultisig(desc, descriptor.Testnet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := string(runCLI(t, "--data-dir", dir, "wallet", "add", "--id", "vault", "--name", "Family vault", "--descriptor", desc, "--network", "testnet"))
+	if !strings.Contains(out, "2-of-3 wsh sortedmulti") {
+		t.Fatalf("wallet add: %s", out)
+	}
+	w, err := service.Open(portfolio.WalletConfig{ID: "vault", Descriptor: m.String(), Network: "testnet"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at, _ := m.Derive(false, 0)
+	if _, err := service.SyncWith(context.Background(), w, newOneTxSource(at.PkScript), nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	return dir, uris, m
+}
+
+// TestWalletMultisigCLI runs a multisig wallet through the command line:
+// add, receive, send signed by one cosigner (refused until the device is
+// registered), the second cosigner's turn with "wallet sign", and every
+// export format read back to the same wallet.
+func TestWalletMultisigCLI(t *testing.T) {
+	dir, uris, m := multisigFixture(t)
+	const payee = "tb1qw508d6qejxtdg4y5r3zarvary0c5xw7kxpjzsx"
+
+	var r receiveJSON
+	if err := json.Unmarshal(runCLI(t, "--data-dir", dir, "wallet", "receive", "vault", "--json"), &r); err != nil {
+		t.Fatal(err)
+	}
+	want, _ := m.Derive(false, 1)
+	if r.Address != want.Address || r.Index != 1 || len(r.Paths) != 3 || !strings.HasSuffix(r.Paths[2], "/48h/1h/0h/2h/0/1") {
+		t.Fatalf("receive %+v, want %s at index 1 with three paths", r, want.Address)
+	}
+
+	psbtFile := filepath.Join(t.TempDir(), "pay.psbt")
+	send := []string{"--data-dir", dir, "wallet", "send", "vault", "--to", payee + ":400000", "--fee-rate", "2", "-o", psbtFile}
+	if _, err := runCLIErr(t, append(send, "--sign-with", uris[0])...); err == nil || !strings.Contains(err.Error(), "hw register") {
+		t.Fatalf("unregistered device: %v", err)
+	}
+	for _, uri := range uris {
+		runCLI(t, "--data-dir", dir, "hw", "register", "--device", uri, "--name", "Family vault", "--descriptor",
+			strings.TrimSpace(string(runCLI(t, "--data-dir", dir, "wallet", "export", "vault"))))
+	}
+	var res sendJSON
+	if err := json.Unmarshal(runCLI(t, append(send, "--sign-with", uris[0], "--json")...), &res); err != nil {
+		t.Fatal(err)
+	}
+	if !res.Signed || res.Complete || res.Signatures != 1 || res.Broadcast {
+		t.Fatalf("first cosigner: %+v", res)
+	}
+	p, err := wallet.ReadPSBTFile(psbtFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if have, need, ok := wallet.MultisigSignatures(&p.Inputs[0]); !ok || have != 1 || need != 2 {
+		t.Fatalf("the PSBT holds %d of %d signatures", have, need)
+	}
+	if _, err := runCLIErr(t, "--data-dir", dir, "wallet", "sign", "vault", psbtFile, "--sign-with", uris[0]); err == nil ||
+		!strings.Contains(err.Error(), "signed every input already") {
+		t.Fatalf("the same cosigner again: %v", err)
+	}
+	final := filepath.Join(t.TempDir(), "final.psbt")
+	var res2 sendJSON
+	if err := json.Unmarshal(runCLI(t, "--data-dir", dir, "wallet", "sign", "vault", psbtFile, "--sign-with", uris[1], "-o", final, "--json"), &res2); err != nil {
+		t.Fatal(err)
+	}
+	if !res2.Complete || res2.Signatures != 1 || res2.FeeSats != res.FeeSats {
+		t.Fatalf("second cosigner: %+v (first %+v)", res2, res)
+	}
+	fp, err := wallet.ReadPSBTFile(final)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx, err := wallet.Extract(fp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tx.TxHash().String() != res2.TxID || len(tx.TxIn[0].Witness) != 4 {
+		t.Fatalf("transaction %s, witness of %d items", tx.TxHash(), len(tx.TxIn[0].Witness))
+	}
+	if _, err := runCLIErr(t, "--data-dir", dir, "wallet", "sign", "vault", final, "--sign-with", uris[1]); err == nil ||
+		!strings.Contains(err.Error(), "signed already") {
+		t.Fatalf("signing a complete PSBT: %v", err)
+	}
+
+	// Exports read back to the same wallet.
+	export := func(format string) string {
+		return string(runCLI(t, "--data-dir", dir, "wallet", "export", "vault", "--format", format))
+	}
+	if got := strings.TrimSpace(export("descriptor")); got != m.String() {
+		t.Errorf("descriptor export %s, want %s", got, m)
+	}
+	if chains := strings.Fields(export("chains")); len(chains) != 2 || !strings.Contains(chains[0], "/0/*,") || !strings.Contains(chains[1], "/1/*,") {
+		t.Errorf("chains export %q", chains)
+	}
+	if b, err := descriptor.ParseBSMS(export("bsms"), descriptor.Testnet); err != nil || b.String() != m.String() {
+		t.Errorf("bsms export read back as %v, %v", b, err)
+	}
+	if c, name, err := descriptor.ParseColdcard(export("coldcard"), descriptor.Testnet); err != nil || c.String() != m.String() || name != "Family vault" {
+		t.Errorf("coldcard export read back as %v %q, %v", c, name, err)
+	}
+	if _, err := runCLIErr(t, "--data-dir", dir, "wallet", "export", "vault", "--format", "sparrow"); err == nil || !strings.Contains(err.Error(), "want descriptor") {
+		t.Errorf("unknown format: %v", err)
+	}
+}
+
+// TestWalletAddMultisigErrors: a bad multisig descriptor is refused with
+// what is wrong and where, and nothing is written.
+func TestWalletAddMultisigErrors(t *testing.T) {
+	dir := t.TempDir()
+	_, a := cosignerKey(t, 1)
+	fpr, b := cosignerKey(t, 2)
+	good := "[" + fpr + "/48h/1h/0h/2h]" + b + "/<0;1>/*"
+	for _, c := range []struct{ desc, want string }{
+		{"wsh(sortedmulti(3," + good + "," + good + "))", "threshold 3 of 2"},
+		{"wsh(sortedmulti(1," + a + "/<0;1>/*," + good + "))", "needs its origin"},
+		{"wsh(sortedmulti(1," + good + "," + strings.Replace(good, "/<0;1>/*", "/0/*", 1) + "))", "must end in /<a;b>/*"},
+		{"wsh(pkh(" + good + "))", "not multi() or sortedmulti()"},
+		{"wsh(sortedmulti(1," + good + "))#abcdefgh", "checksum"},
+	} {
+		_, err := runCLIErr(t, "--data-dir", dir, "wallet", "add", "--id", "v", "--descriptor", c.desc, "--network", "testnet")
+		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "multisig") {
+			t.Errorf("%s: %v, want %q", c.desc, err, c.want)
+		}
+	}
+	if _, err := runCLIErr(t, "--data-dir", dir, "wallet", "add", "--id", "v", "--descriptor", "wsh(sortedmulti(1,"+good+"))", "--network", "mainnet"); err == nil ||
+		!strings.Contains(err.Error(), "network") {
+		t.Errorf("testnet keys on mainnet: %v", err)
+	}
+	if out := string(runCLI(t, "--data-dir", dir, "wallet", "list")); !strings.Contains(out, "No wallets") {
+		t.Errorf("a refused wallet was written: %s", out)
+	}
+}
+
+// cosignerKey is the BIP 48 account key of a seed of repeated bytes, on
+// testnet, and its master's fingerprint.
+func cosignerKey(t *testing.T, b byte) (string, string) {
+	t.Helper()
+	m, _ := hdkeychain.NewMaster(bytes.Repeat([]byte{b}, 32), &chaincfg.TestNet3Params)
+	pub, _ := m.ECPubKey()
+	k := m
+	for _, s := range []uint32{48, 1, 0, 2} {
+		k, _ = k.Derive(hdkeychain.HardenedKeyStart + s)
+	}
+	n, _ := k.Neuter()
+	return hex.EncodeToString(btcutil.Hash160(pub.SerializeCompressed())[:4]), n.String()
+}
