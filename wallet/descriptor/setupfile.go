@@ -168,7 +168,9 @@ func ParseColdcard(text string, net Network) (*Multisig, string, error) {
 	k, n := 0, 0
 	var keys []string
 	for i, line := range recordLines(text) {
-		at := func(f string, a ...any) error { return errNoPos(ErrSyntax, "line %d: "+f, append([]any{i + 1}, a...)...) }
+		at := func(f string, a ...any) error {
+			return errNoPos(ErrSyntax, "line %d: "+f, append([]any{i + 1}, a...)...)
+		}
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
