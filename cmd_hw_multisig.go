@@ -1,13 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"math/bits"
 	"strings"
 
 	"github.com/btcsuite/btcd/btcutil/psbt"
@@ -252,7 +250,7 @@ func (g *globals) walletSigner(ctx context.Context, dev device.Device, w *wallet
 	if !ours {
 		return nil, fmt.Errorf("%w: wallet %q is signed by %s; this device is %08x", device.ErrNotOurs, w.ID, strings.Join(cosigners, ", "), fpr)
 	}
-	if signedBy(pkt, fpr) {
+	if wallet.SignedBy(pkt, fpr) {
 		return nil, fmt.Errorf("the device %08x has signed every input already: sign with another cosigner (%s)", fpr, strings.Join(cosigners, ", "))
 	}
 	ms, reg, err := g.registered(m, m.String(), fpr)
@@ -263,24 +261,4 @@ func (g *globals) walletSigner(ctx context.Context, dev device.Device, w *wallet
 		return nil, err
 	}
 	return allSigner{dev, []device.RegisteredMultisig{{Multisig: ms, Registration: reg}}}, nil
-}
-
-// signedBy tells whether every input of pkt carries a signature of a key
-// whose derivation names the master fingerprint fpr.
-func signedBy(pkt *psbt.Packet, fpr uint32) bool {
-	for _, in := range pkt.Inputs {
-		found := false
-		for _, d := range in.Bip32Derivation {
-			if bits.ReverseBytes32(d.MasterKeyFingerprint) != fpr {
-				continue
-			}
-			for _, s := range in.PartialSigs {
-				found = found || bytes.Equal(s.PubKey, d.PubKey)
-			}
-		}
-		if !found {
-			return false
-		}
-	}
-	return len(pkt.Inputs) > 0
 }

@@ -20,6 +20,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math/bits"
 	"slices"
 
 	"github.com/btcsuite/btcd/btcutil/psbt"
@@ -37,7 +38,7 @@ type SignaturesError struct {
 }
 
 func (e *SignaturesError) Error() string {
-	return fmt.Sprintf("input %d has %d of the %d signatures it needs: another cosigner must sign", e.Input, e.Have, e.Need)
+	return fmt.Sprintf("%d of %d signatures: another cosigner must sign", e.Have, e.Need)
 }
 
 func (e *SignaturesError) Unwrap() error { return ErrNotSigned }
@@ -137,4 +138,25 @@ func trimMultisig(in *psbt.PInput, i int) error {
 	}
 	in.PartialSigs = keep
 	return nil
+}
+
+// SignedBy tells whether every input of p carries a signature of a key
+// whose BIP 32 derivation names the master fingerprint fpr (as a device
+// reports it, big-endian): that cosigner has taken its turn.
+func SignedBy(p *psbt.Packet, fpr uint32) bool {
+	for _, in := range p.Inputs {
+		found := false
+		for _, d := range in.Bip32Derivation {
+			if bits.ReverseBytes32(d.MasterKeyFingerprint) != fpr {
+				continue
+			}
+			for _, s := range in.PartialSigs {
+				found = found || bytes.Equal(s.PubKey, d.PubKey)
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return len(p.Inputs) > 0
 }
