@@ -193,6 +193,7 @@ func TestWalletJSONKeysDocumented(t *testing.T) {
 		"history":   {"--data-dir", dir, "wallet", "history", "cold"},
 		"receive":   {"--data-dir", dir, "wallet", "receive", "cold"},
 		"psbt show": {"wallet", "psbt", "show", psbtFile},
+		"export":    {"--data-dir", dir, "wallet", "export", "cold"},
 		"send": {"--data-dir", dir, "wallet", "send", "cold", "--to", "bc1qnjg0jd8228aq7egyzacy8cys3knf9xvrerkf9g:10000",
 			"--fee-rate", "2", "-o", psbtFile + ".2", "--sign-with", "speculos:" + startBIP84Sim(t)},
 	}
