@@ -138,23 +138,30 @@ before adding it.`,
 			if err != nil {
 				return fmt.Errorf("--network: %w", err)
 			}
-			d, err := descriptor.Parse(strings.TrimSpace(desc), n)
-			if err != nil {
-				return fmt.Errorf("--descriptor: %w", err)
-			}
-			if change && !d.HasChange() {
-				return errors.New("--change: the descriptor has no change chain (no /<0;1>/* step)")
-			}
 			if count == 0 || count > 10000 {
 				return fmt.Errorf("--count: must be from 1 to 10000, got %d", count)
 			}
-			ds, err := d.DeriveRange(change, from, count)
-			if err != nil {
-				return err
-			}
-			out := addressesJSON{Descriptor: d.String(), Network: n.String(), Addresses: []addressJSON{}}
-			for _, a := range ds {
-				out.Addresses = append(out.Addresses, addressJSON{Index: a.Index, Change: a.Change, Address: a.Address, Path: a.Origin.String()})
+			var out addressesJSON
+			if descriptor.IsMultisig(desc) {
+				if out, err = multisigAddresses(desc, n, change, from, count); err != nil {
+					return err
+				}
+			} else {
+				d, err := descriptor.Parse(strings.TrimSpace(desc), n)
+				if err != nil {
+					return fmt.Errorf("--descriptor: %w", err)
+				}
+				if change && !d.HasChange() {
+					return errors.New("--change: the descriptor has no change chain (no /<0;1>/* step)")
+				}
+				ds, err := d.DeriveRange(change, from, count)
+				if err != nil {
+					return err
+				}
+				out = addressesJSON{Descriptor: d.String(), Network: n.String(), Addresses: []addressJSON{}}
+				for _, a := range ds {
+					out.Addresses = append(out.Addresses, addressJSON{Index: a.Index, Change: a.Change, Address: a.Address, Path: a.Origin.String()})
+				}
 			}
 			if asJSON {
 				return writeJSON(cmd.OutOrStdout(), out)
@@ -177,6 +184,28 @@ before adding it.`,
 	_ = cmd.MarkFlagRequired("descriptor")
 	_ = cmd.RegisterFlagCompletionFunc("network", fixedCompletion(portfolio.WalletNetworks...))
 	return cmd
+}
+
+// multisigAddresses is "wallet addresses" for a multisig descriptor: each
+// address's path is every cosigner's, comma-separated.
+func multisigAddresses(desc string, n descriptor.Network, change bool, from, count uint32) (addressesJSON, error) {
+	m, err := descriptor.ParseMultisig(strings.TrimSpace(desc), n)
+	if err != nil {
+		return addressesJSON{}, fmt.Errorf("--descriptor: multisig: %w", err)
+	}
+	ds, err := m.DeriveRange(change, from, count)
+	if err != nil {
+		return addressesJSON{}, err
+	}
+	out := addressesJSON{Descriptor: m.String(), Network: n.String(), Addresses: []addressJSON{}}
+	for _, a := range ds {
+		var paths []string
+		for _, k := range a.Keys {
+			paths = append(paths, k.Origin.String())
+		}
+		out.Addresses = append(out.Addresses, addressJSON{Index: a.Index, Change: a.Change, Address: a.Address, Path: strings.Join(paths, ",")})
+	}
+	return out, nil
 }
 
 // ---- add ----

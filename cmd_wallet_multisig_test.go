@@ -88,6 +88,15 @@ func TestWalletMultisigCLI(t *testing.T) {
 		t.Fatalf("receive %+v, want %s at index 1 with three paths", r, want.Address)
 	}
 
+	var addrs addressesJSON
+	if err := json.Unmarshal(runCLI(t, "wallet", "addresses", "--descriptor", m.String(), "--network", "testnet", "--change", "--from", "2", "--count", "1", "--json"), &addrs); err != nil {
+		t.Fatal(err)
+	}
+	change2, _ := m.Derive(true, 2)
+	if len(addrs.Addresses) != 1 || addrs.Addresses[0].Address != change2.Address || strings.Count(addrs.Addresses[0].Path, "/48h/1h/0h/2h/1/2") != 3 {
+		t.Fatalf("addresses %+v, want %s with three paths", addrs, change2.Address)
+	}
+
 	psbtFile := filepath.Join(t.TempDir(), "pay.psbt")
 	send := []string{"--data-dir", dir, "wallet", "send", "vault", "--to", payee + ":400000", "--fee-rate", "2", "-o", psbtFile}
 	if _, err := runCLIErr(t, append(send, "--sign-with", uris[0])...); err == nil || !strings.Contains(err.Error(), "hw register") {

@@ -403,7 +403,7 @@ func derivation(w *wallet.Wallet, change bool, index uint32) string {
 		return "?"
 	}
 	if len(origins) > 1 {
-		return multisigPath(origins)
+		return descriptor.JoinOrigins(origins)
 	}
 	o := origins[0].String()
 	fp, path, ok := strings.Cut(o, "/")
@@ -411,28 +411,6 @@ func derivation(w *wallet.Wallet, change bool, index uint32) string {
 		return o
 	}
 	return "m/" + path + " (" + fp + ")"
-}
-
-// multisigPath writes the derivation of a multisig output (see
-// derivation).
-func multisigPath(origins []descriptor.KeyOrigin) string {
-	var fprs []string
-	same := true
-	first := origins[0].String()
-	_, path, _ := strings.Cut(first, "/")
-	for _, o := range origins {
-		s := o.String()
-		fp, p, _ := strings.Cut(s, "/")
-		fprs = append(fprs, fp)
-		same = same && p == path
-	}
-	if !same {
-		steps := strings.Split(path, "/")
-		path = "…/" + strings.Join(steps[max(0, len(steps)-2):], "/")
-	} else {
-		path = "m/" + path
-	}
-	return path + " (" + strings.Join(fprs, ", ") + ")"
 }
 
 // syncProgressMsg reports how far the sync of generation gen has come.

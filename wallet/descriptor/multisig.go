@@ -15,6 +15,7 @@ package descriptor
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/hex"
 	"sort"
 	"strconv"
 	"strings"
@@ -396,4 +397,30 @@ func (m *Multisig) DeriveRange(change bool, from, count uint32) ([]MultisigDeriv
 		out = append(out, d)
 	}
 	return out, nil
+}
+
+// JoinOrigins writes the derivations of a multisig output's keys in one
+// line, path first, then the cosigners' fingerprints in order:
+// "m/48h/0h/0h/2h/0/5 (f5acc2fd, 73c5da0a, e2867bb6)" when every key has
+// the same path, else the last two steps, "…/0/5 (f5acc2fd, ...)".
+func JoinOrigins(origins []KeyOrigin) string {
+	if len(origins) == 0 {
+		return ""
+	}
+	var fprs []string
+	var first strings.Builder
+	writePath(&first, origins[0].Path)
+	same := true
+	for _, o := range origins {
+		var p strings.Builder
+		writePath(&p, o.Path)
+		same = same && p.String() == first.String()
+		fprs = append(fprs, hex.EncodeToString(o.Fingerprint[:]))
+	}
+	path := "m" + first.String()
+	if !same {
+		steps := strings.Split(first.String(), "/")
+		path = "…/" + strings.Join(steps[max(1, len(steps)-2):], "/")
+	}
+	return path + " (" + strings.Join(fprs, ", ") + ")"
 }

@@ -123,3 +123,21 @@ func TestMultisigDerive(t *testing.T) {
 		}
 	}
 }
+
+func TestJoinOrigins(t *testing.T) {
+	a, _ := descriptor.ParseKeyOrigin("f5acc2fd/48h/0h/0h/2h/0/5")
+	b, _ := descriptor.ParseKeyOrigin("73c5da0a/48h/0h/0h/2h/0/5")
+	c, _ := descriptor.ParseKeyOrigin("e2867bb6/48h/0h/1h/2h/0/5")
+	for _, tc := range []struct {
+		in   []descriptor.KeyOrigin
+		want string
+	}{
+		{[]descriptor.KeyOrigin{a, b}, "m/48h/0h/0h/2h/0/5 (f5acc2fd, 73c5da0a)"},
+		{[]descriptor.KeyOrigin{a, b, c}, "…/0/5 (f5acc2fd, 73c5da0a, e2867bb6)"},
+		{nil, ""},
+	} {
+		if got := descriptor.JoinOrigins(tc.in); got != tc.want {
+			t.Errorf("JoinOrigins = %q, want %q", got, tc.want)
+		}
+	}
+}
