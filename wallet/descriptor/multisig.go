@@ -16,12 +16,13 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/btcsuite/btcd/btcutil"
-	"github.com/btcsuite/btcd/btcutil/hdkeychain"
 	"github.com/btcsuite/btcd/txscript"
 )
 
@@ -49,6 +50,26 @@ type Multisig struct {
 	sorted bool
 	keys   []*key
 	net    Network
+
+	// perKey derives each cosigner's keys through a single-key descriptor
+	// of it, with the fast batched derivation of derive.go; made once.
+	perKey *perKey
+}
+
+type perKey struct {
+	once  sync.Once
+	descs []*Descriptor
+}
+
+// keyDescs returns one single-key descriptor per cosigner's key, whose
+// receive and change chains are the key's.
+func (m *Multisig) keyDescs() []*Descriptor {
+	m.perKey.once.Do(func() {
+		for _, k := range m.keys {
+			m.perKey.descs = append(m.perKey.descs, newDescriptor(WPKH, m.net, k))
+		}
+	})
+	return m.perKey.descs
 }
 
 // MultisigKey is one cosigner's key as the descriptor gives it.
@@ -82,7 +103,7 @@ func ParseMultisig(desc string, net Network) (*Multisig, error) {
 	if !ok {
 		return nil, errAt(0, ErrSyntax, "expected a script expression such as wsh(sortedmulti(2,KEY,KEY,KEY))")
 	}
-	m := &Multisig{net: net}
+	m := &Multisig{net: net, perKey: &perKey{}}
 	switch c.name {
 	case "wsh":
 		m.wrap = WrapWSH
@@ -241,53 +262,20 @@ func (m *Multisig) Derive(change bool, index uint32) (MultisigDerived, error) {
 	if index >= 1<<31 {
 		return MultisigDerived{Change: change, Index: index}, errNoPos(ErrRange, "index %d is hardened: watch-only derivation stops at 2147483647", index)
 	}
-	chains, err := m.chainKeys(change)
+	out, err := m.DeriveRange(change, index, 1)
 	if err != nil {
 		return MultisigDerived{Change: change, Index: index}, err
 	}
-	return m.deriveAt(change, index, chains)
+	return out[0], nil
 }
 
-// chainKeys derives every cosigner's key one step down, to its receive
-// or change chain.
-func (m *Multisig) chainKeys(change bool) ([]*hdkeychain.ExtendedKey, error) {
-	out := make([]*hdkeychain.ExtendedKey, len(m.keys))
-	for i, k := range m.keys {
-		x, err := k.ext.key.Derive(k.step(change))
-		if err != nil {
-			return nil, errNoPos(ErrInvalidChild, "key %d at %d: %v", i+1, k.step(change), err)
-		}
-		out[i] = x
-	}
-	return out, nil
-}
-
-// step is the multipath step of a multisig key for the chain.
-func (k *key) step(change bool) uint32 {
-	if change {
-		return k.multi[1]
-	}
-	return k.multi[0]
-}
-
-// deriveAt derives the output at index below the cosigners' chain keys.
-func (m *Multisig) deriveAt(change bool, index uint32, chains []*hdkeychain.ExtendedKey) (MultisigDerived, error) {
-	out := MultisigDerived{Change: change, Index: index}
-	pubs := make([][]byte, len(m.keys))
-	for i, k := range m.keys {
-		step := k.step(change)
-		x, err := chains[i].Derive(index)
-		if err != nil {
-			return out, errNoPos(ErrInvalidChild, "key %d at %d/%d: %v", i+1, step, index, err)
-		}
-		pub, err := x.ECPubKey()
-		if err != nil {
-			return out, errNoPos(ErrInvalidKey, "key %d: %v", i+1, err)
-		}
-		pubs[i] = pub.SerializeCompressed()
-		o := k.origin.clone()
-		o.Path = append(o.Path, step, index)
-		out.Keys = append(out.Keys, Derived{Change: change, Index: index, Origin: o, PubKey: pubs[i]})
+// assemble makes the output at index from the cosigners' keys there, in
+// the descriptor's order.
+func (m *Multisig) assemble(change bool, index uint32, keys []Derived) (MultisigDerived, error) {
+	out := MultisigDerived{Change: change, Index: index, Keys: keys}
+	pubs := make([][]byte, len(keys))
+	for i, k := range keys {
+		pubs[i] = k.PubKey
 	}
 	ordered := append([][]byte(nil), pubs...)
 	if m.sorted {
@@ -384,13 +372,25 @@ func (m *Multisig) DeriveRange(change bool, from, count uint32) ([]MultisigDeriv
 	if uint64(from)+uint64(count) > 1<<31 {
 		return nil, errNoPos(ErrRange, "indexes %d to %d: watch-only derivation stops at 2147483647", from, uint64(from)+uint64(count)-1)
 	}
-	chains, err := m.chainKeys(change)
-	if err != nil {
-		return nil, err
+	per := make([][]Derived, len(m.keys))
+	for i, d := range m.keyDescs() {
+		ds, err := d.DeriveRange(change, from, count)
+		if err != nil {
+			return nil, fmt.Errorf("key %d: %w", i+1, err)
+		}
+		if len(ds) != int(count) {
+			return nil, errNoPos(ErrInvalidChild, "key %d has no child at one of the indexes %d to %d", i+1, from, uint64(from)+uint64(count)-1)
+		}
+		per[i] = ds
 	}
 	out := make([]MultisigDerived, 0, count)
-	for i := from; i < from+count; i++ {
-		d, err := m.deriveAt(change, i, chains)
+	for j := range int(count) {
+		keys := make([]Derived, len(per))
+		for i := range per {
+			d := per[i][j]
+			keys[i] = Derived{Change: change, Index: d.Index, Origin: d.Origin, PubKey: d.PubKey}
+		}
+		d, err := m.assemble(change, from+uint32(j), keys)
 		if err != nil {
 			return nil, err
 		}

@@ -19,7 +19,7 @@ import (
 
 // cosigner is a BIP 48 account (m/48'/1'/0'/2') of a seed of repeated
 // bytes, with its fingerprint.
-func cosigner(t *testing.T, b byte) (fpr string, acct *hdkeychain.ExtendedKey) {
+func cosigner(t testing.TB, b byte) (fpr string, acct *hdkeychain.ExtendedKey) {
 	t.Helper()
 	m, err := hdkeychain.NewMaster(bytes.Repeat([]byte{b}, 32), &chaincfg.TestNet3Params)
 	if err != nil {
