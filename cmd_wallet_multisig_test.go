@@ -9,12 +9,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/adrg/xdg"
 	"github.com/btcsuite/btcd/btcutil"
 	"github.com/btcsuite/btcd/btcutil/hdkeychain"
 	"github.com/btcsuite/btcd/chaincfg"
 
-	simledger "codeberg.org/hardfolio/hardfolio/hw/sim/ledger"
 	"codeberg.org/hardfolio/hardfolio/portfolio"
 	"codeberg.org/hardfolio/hardfolio/wallet"
 	"codeberg.org/hardfolio/hardfolio/wallet/descriptor"
@@ -28,30 +26,9 @@ import (
 // wallet's descriptor.
 func multisigFixture(t *testing.T) (string, []string, *descriptor.Multisig) {
 	t.Helper()
-	t.Setenv("XDG_CACHE_HOME", filepath.Join(t.TempDir(), "cache"))
-	t.Setenv("XDG_DATA_HOME", filepath.Join(t.TempDir(), "data"))
-	xdg.Reload()
-	t.Cleanup(xdg.Reload)
+	isolateXDG(t)
 	dir := t.TempDir()
-	var uris, keys []string
-	for _, mn := range []string{"", "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about"} {
-		addr, _ := serveSim(t, simledger.Options{Mnemonic: mn, Network: &chaincfg.TestNet3Params})
-		uri := "speculos:" + addr
-		var x hwXpubJSON
-		if err := json.Unmarshal(runCLI(t, "hw", "xpub", "m/48h/1h/0h/2h", "--device", uri, "--json"), &x); err != nil {
-			t.Fatal(err)
-		}
-		uris, keys = append(uris, uri), append(keys, x.Key+"/<0;1>/*")
-	}
-	offline, _ := hdkeychain.NewMaster(bytes.Repeat([]byte{7}, 32), &chaincfg.TestNet3Params)
-	opub, _ := offline.ECPubKey()
-	acct := offline
-	for _, s := range []uint32{48, 1, 0, 2} {
-		acct, _ = acct.Derive(hdkeychain.HardenedKeyStart + s)
-	}
-	acctPub, _ := acct.Neuter()
-	keys = append(keys, "["+hex.EncodeToString(btcutil.Hash160(opub.SerializeCompressed())[:4])+"/48h/1h/0h/2h]"+acctPub.String()+"/<0;1>/*")
-	desc := "wsh(sortedmulti(2," + strings.Join(keys, ",") + "))"
+	uris, desc := testnetVault(t)
 	m, err := descriptor.ParseMultisig(desc, descriptor.Testnet)
 	if err != nil {
 		t.Fatal(err)

@@ -326,17 +326,9 @@ script engine and, with --broadcast, sent through the wallet's backend.`,
 			if err != nil {
 				return err
 			}
-			raw, err := os.ReadFile(in)
+			p, format, err := readPSBTFormat(in)
 			if err != nil {
 				return err
-			}
-			p, err := wallet.ParsePSBT(raw)
-			if err != nil {
-				return fmt.Errorf("%s: %w", in, err)
-			}
-			format := wallet.Base64
-			if bytes.HasPrefix(raw, []byte("psbt\xff")) {
-				format = wallet.Binary
 			}
 			if out == "" {
 				out = wallet.SignedPSBTPath(in)

@@ -75,10 +75,7 @@ func (s *oneTxSource) Close() error { return nil }
 // oneTxSource, and points the cache and label directories there too.
 func walletFixture(t *testing.T) string {
 	t.Helper()
-	t.Setenv("XDG_CACHE_HOME", filepath.Join(t.TempDir(), "cache"))
-	t.Setenv("XDG_DATA_HOME", filepath.Join(t.TempDir(), "data"))
-	xdg.Reload()
-	t.Cleanup(xdg.Reload)
+	isolateXDG(t)
 	dir := t.TempDir()
 	cfg := portfolio.WalletConfig{ID: "cold", Descriptor: bip84Desc, Network: "mainnet"}
 	runCLI(t, "--data-dir", dir, "wallet", "add", "--id", "cold", "--descriptor", bip84Desc, "--network", "mainnet")
@@ -94,6 +91,16 @@ func walletFixture(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return dir
+}
+
+// isolateXDG points the cache and data directories (wallet caches,
+// labels) at temporary ones for the test.
+func isolateXDG(t *testing.T) {
+	t.Helper()
+	t.Setenv("XDG_CACHE_HOME", filepath.Join(t.TempDir(), "cache"))
+	t.Setenv("XDG_DATA_HOME", filepath.Join(t.TempDir(), "data"))
+	xdg.Reload()
+	t.Cleanup(xdg.Reload)
 }
 
 // runCLIErr runs hardfolio in this process and returns its output and

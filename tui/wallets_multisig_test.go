@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -13,8 +12,6 @@ import (
 	"github.com/btcsuite/btcd/btcutil"
 	"github.com/btcsuite/btcd/btcutil/hdkeychain"
 	"github.com/btcsuite/btcd/chaincfg"
-	"github.com/btcsuite/btcd/chaincfg/chainhash"
-	"github.com/btcsuite/btcd/wire"
 	"github.com/charmbracelet/x/exp/golden"
 
 	"codeberg.org/hardfolio/hardfolio/hw/device"
@@ -80,22 +77,7 @@ func multisigFixture(t *testing.T, registered ...int) *walletFixture {
 			Fingerprint: fmt.Sprintf("%08x", fpr), Data: hex.EncodeToString(reg)})
 	}
 	fx.svc.FeeRate = func(ctx context.Context, cfg portfolio.WalletConfig, target int) (float64, error) { return 5, nil }
-	fx.svc.OpenSigner = func(ctx context.Context, fpr uint32) (wallets.Signer, wallets.SignerInfo, error) {
-		d, info, err := hub.OpenFingerprint(ctx, addrs, fpr)
-		if err == nil && !strings.HasPrefix(info.URI, device.SchemeSpeculos+":") {
-			d.Close()
-			return nil, wallets.SignerInfo{}, errors.New("not an emulator")
-		}
-		if err != nil {
-			return nil, wallets.SignerInfo{}, err
-		}
-		return d, wallets.SignerInfo{Vendor: info.Vendor, Model: info.Model}, nil
-	}
-	fx.svc.Broadcast = func(ctx context.Context, _ portfolio.WalletConfig, tx *wire.MsgTx) (chainhash.Hash, error) {
-		src := fx.mem.Source()
-		defer src.Close()
-		return src.Broadcast(ctx, tx)
-	}
+	fx.signWith(hub, addrs...)
 	return fx
 }
 

@@ -41,10 +41,16 @@ func signFixture(t *testing.T, opts simledger.Options) (*walletFixture, *simledg
 	fx := sendFixture(t)
 	opts.Mnemonic, opts.Network = bip84Mnemonic, &chaincfg.MainNetParams
 	addr, dev := serveSim(t, opts)
-	hub := device.NewHub()
+	fx.signWith(device.NewHub(), addr)
+	return fx, dev
+}
+
+// signWith has the send form sign on the emulators at addrs, found by
+// fingerprint through hub, and broadcast to the fixture's server.
+func (fx *walletFixture) signWith(hub *device.Hub, addrs ...string) {
 	fx.svc.OpenSigner = func(ctx context.Context, fpr uint32) (wallets.Signer, wallets.SignerInfo, error) {
 		// Emulators only: a device plugged into the test machine changes nothing.
-		d, info, err := hub.OpenFingerprint(ctx, []string{addr}, fpr)
+		d, info, err := hub.OpenFingerprint(ctx, addrs, fpr)
 		if err == nil && !strings.HasPrefix(info.URI, device.SchemeSpeculos+":") {
 			d.Close()
 			return nil, wallets.SignerInfo{}, errors.New("not an emulator")
@@ -59,7 +65,6 @@ func signFixture(t *testing.T, opts simledger.Options) (*walletFixture, *simledg
 		defer src.Close()
 		return src.Broadcast(ctx, tx)
 	}
-	return fx, dev
 }
 
 // buildSummary fills the send form, writes the PSBT into a temporary

@@ -1,12 +1,10 @@
 package service_test
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/btcsuite/btcd/wire"
 
@@ -26,16 +24,7 @@ import (
 // registration of the wallet), accepted by the node, and synced again to
 // the satoshi; the third device is never needed.
 func TestMultisigWalletRegtest(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a btcd node")
-	}
-	setCacheHome(t)
-	miner := regtest.NewWallet(t)
-	regtest.Binary(t)
-	node := regtest.Start(t, miner.MinerAddress())
-	act := regtest.Populate(t, node, miner)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
+	miner, node, act, ctx := startRegtest(t)
 
 	// Three cosigners' devices (the BIP 39 vectors' mnemonics), their
 	// BIP 48 keys for P2WSH (script type 2') and P2SH-P2WSH (1').
