@@ -139,15 +139,7 @@ func TestWalletsMultisig(t *testing.T) {
 	if tx := mustTx(t, signed); tx.TxHash().String() != txid || len(tx.TxIn[0].Witness) != 4 {
 		t.Fatalf("the signed file gives %s with a witness of %d items; the screen says %s", tx.TxHash(), len(tx.TxIn[0].Witness), txid)
 	}
-	tuitest.Press(m, km.Yes)
-	if !strings.Contains(tuitest.Plain(m), "Broadcast: transaction "+txid) {
-		t.Fatalf("no broadcast:\n%s", tuitest.Plain(m))
-	}
-	src := fx.mem.Source()
-	defer src.Close()
-	if _, err := src.Broadcast(context.Background(), mustTx(t, signed)); err == nil {
-		t.Fatal("the server accepted the transaction twice: the first broadcast did not arrive")
-	}
+	fx.broadcastFromSummary(t, m, txid, signed)
 }
 
 // TestWalletsMultisigUnregistered: with the wallet registered on one

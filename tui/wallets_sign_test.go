@@ -142,7 +142,14 @@ func TestWalletsSignAndBroadcast(t *testing.T) {
 		t.Fatalf("the signed file gives %v, %v; the screen says %s", tx, err, txid)
 	}
 
-	tuitest.Press(m, km.Yes)
+	fx.broadcastFromSummary(t, m, txid, signed)
+}
+
+// broadcastFromSummary answers yes to the summary's question and checks
+// that the transaction txid (signed's) reached the fixture's server.
+func (fx *walletFixture) broadcastFromSummary(t *testing.T, m *tui.Model, txid string, signed *psbt.Packet) {
+	t.Helper()
+	tuitest.Press(m, m.Context().Keys.Yes)
 	if !strings.Contains(tuitest.Plain(m), "Broadcast: transaction "+txid) {
 		t.Fatalf("no broadcast:\n%s", tuitest.Plain(m))
 	}
