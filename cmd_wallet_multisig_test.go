@@ -79,10 +79,13 @@ func TestWalletMultisigCLI(t *testing.T) {
 	if _, err := runCLIErr(t, append(send, "--sign-with", uris[0])...); err == nil || !strings.Contains(err.Error(), "hw register") {
 		t.Fatalf("unregistered device: %v", err)
 	}
-	for _, uri := range uris {
-		runCLI(t, "--data-dir", dir, "hw", "register", "--device", uri, "--name", "Family vault", "--descriptor",
-			strings.TrimSpace(string(runCLI(t, "--data-dir", dir, "wallet", "export", "vault"))))
+	if _, err := runCLIErr(t, "--data-dir", dir, "hw", "register", "--device", uris[0], "--wallet", "nosuch"); err == nil || !strings.Contains(err.Error(), "no wallet") {
+		t.Fatalf("register an unknown wallet: %v", err)
 	}
+	// By wallet ID (its name is what the device shows), and by descriptor.
+	runCLI(t, "--data-dir", dir, "hw", "register", "--device", uris[0], "--wallet", "vault")
+	runCLI(t, "--data-dir", dir, "hw", "register", "--device", uris[1], "--name", "Family vault", "--descriptor",
+		strings.TrimSpace(string(runCLI(t, "--data-dir", dir, "wallet", "export", "vault"))))
 	var res sendJSON
 	if err := json.Unmarshal(runCLI(t, append(send, "--sign-with", uris[0], "--json")...), &res); err != nil {
 		t.Fatal(err)
