@@ -212,6 +212,7 @@ func multisigAddresses(desc string, n descriptor.Network, change bool, from, cou
 
 type walletAddFlags struct {
 	id, name, desc, xpub, scriptType, origin, network string
+	setupFile                                         string
 	birthdayHeight                                    int32
 	birthday                                          time.Time
 	gapLimit                                          int
@@ -223,14 +224,16 @@ type walletAddFlags struct {
 func newWalletAddCmd(g *globals) *cobra.Command {
 	f := &walletAddFlags{}
 	cmd := &cobra.Command{
-		Use:   "add --id ID (--descriptor D | --xpub X --script-type T) --network N [flags]",
+		Use:   "add --id ID (--descriptor D | --xpub X --script-type T | --setup-file FILE) --network N [flags]",
 		Short: "Add a watch-only wallet to the portfolio",
 		Long: `Add a watch-only wallet: an output descriptor, or an account's extended
 public key and script type as a hardware wallet exports them (give --origin,
 the account's fingerprint and path, so that PSBTs tell the device which key
 signs). A multisig descriptor (wsh, sh(wsh) or sh of multi or sortedmulti,
 every key with its origin and /<0;1>/*) makes a multisig wallet; register
-it on each cosigner's device with "hw register" to sign. The descriptor is
+it on each cosigner's device with "hw register" to sign; --setup-file reads
+one from a BIP 129 (BSMS) record or a Coldcard multisig setup file, whose
+first address is checked against the keys. The descriptor is
 checked and stored in canonical form with its checksum. --backend and --server say where the wallet syncs from.
 
 --holding links a BTC holding, whose quantity then comes from the wallet's
@@ -257,6 +260,17 @@ last sync; when no holding has that ID, a BTC holding is created at
 			}
 			var canonical, kind string
 			switch {
+			case fs.Changed("setup-file") && (fs.Changed("descriptor") || fs.Changed("xpub")):
+				return errors.New("give --setup-file, --descriptor or --xpub, only one")
+			case fs.Changed("setup-file"):
+				m, name, err := readSetupFile(f.setupFile, n)
+				if err != nil {
+					return fmt.Errorf("wallet %q: --setup-file: %w", f.id, err)
+				}
+				if f.name == "" {
+					f.name = name
+				}
+				canonical, kind = m.String(), (&wallet.Wallet{Multisig: m}).Kind()
 			case fs.Changed("descriptor") && fs.Changed("xpub"):
 				return errors.New("give --descriptor or --xpub, not both")
 			case fs.Changed("descriptor"):
@@ -296,7 +310,7 @@ last sync; when no holding has that ID, a BTC holding is created at
 				}
 				canonical, kind = d.String(), d.Type().String()
 			default:
-				return errors.New("give --descriptor, or --xpub with --script-type")
+				return errors.New("give --descriptor, --xpub with --script-type, or --setup-file")
 			}
 			w := portfolio.WalletConfig{
 				ID: strings.TrimSpace(f.id), Name: f.name, Descriptor: canonical, Network: n.String(),
@@ -348,6 +362,7 @@ last sync; when no holding has that ID, a BTC holding is created at
 	fs.StringVar(&f.name, "name", "", "a label shown with the wallet")
 	fs.StringVar(&f.desc, "descriptor", "", "output descriptor, receive and change as /<0;1>/*")
 	fs.StringVar(&f.xpub, "xpub", "", "account extended public key (xpub/ypub/zpub, tpub/upub/vpub)")
+	fs.StringVar(&f.setupFile, "setup-file", "", "a multisig wallet's BIP 129 (BSMS) descriptor record or Coldcard setup file, as \"wallet export\" writes them")
 	fs.StringVar(&f.scriptType, "script-type", "", "with --xpub: wpkh, sh-wpkh, pkh or tr")
 	fs.StringVar(&f.origin, "origin", "", "with --xpub: key origin, fingerprint/path, e.g. 73c5da0a/84h/0h/0h")
 	fs.StringVar(&f.network, "network", "", "network: mainnet, testnet, signet or regtest")
@@ -370,6 +385,29 @@ last sync; when no holding has that ID, a BTC holding is created at
 	_ = cmd.RegisterFlagCompletionFunc("script-type", fixedCompletion("wpkh", "sh-wpkh", "pkh", "tr"))
 	_ = cmd.RegisterFlagCompletionFunc("custodian", g.completeCustodianIDs)
 	return cmd
+}
+
+// readSetupFile reads a multisig setup file for network n: a BIP 129
+// descriptor record (first line "BSMS 1.0") or a Coldcard multisig setup
+// file, whose name it returns too.
+func readSetupFile(path string, n descriptor.Network) (*descriptor.Multisig, string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, "", err
+	}
+	text := string(data)
+	if strings.HasPrefix(strings.TrimSpace(text), "BSMS") {
+		m, err := descriptor.ParseBSMS(text, n)
+		if err != nil {
+			return nil, "", fmt.Errorf("%s: %w", path, err)
+		}
+		return m, "", nil
+	}
+	m, name, err := descriptor.ParseColdcard(text, n)
+	if err != nil {
+		return nil, "", fmt.Errorf("%s: not a BSMS record, and as a Coldcard setup file: %w", path, err)
+	}
+	return m, name, nil
 }
 
 // linkHolding points holding id at wallet, creating a BTC holding at

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -146,6 +147,40 @@ func TestWalletMultisigCLI(t *testing.T) {
 	}
 	if _, err := runCLIErr(t, "--data-dir", dir, "wallet", "export", "vault", "--format", "sparrow"); err == nil || !strings.Contains(err.Error(), "want descriptor") {
 		t.Errorf("unknown format: %v", err)
+	}
+
+	// The setup files add the same wallet back.
+	files := t.TempDir()
+	for _, format := range []string{"bsms", "coldcard"} {
+		f := filepath.Join(files, "vault."+format)
+		runCLI(t, "--data-dir", dir, "wallet", "export", "vault", "--format", format, "-o", f)
+		runCLI(t, "--data-dir", dir, "wallet", "add", "--id", "from-"+format, "--setup-file", f, "--network", "testnet")
+	}
+	var list walletsListJSON
+	if err := json.Unmarshal(runCLI(t, "--data-dir", dir, "wallet", "list", "--json"), &list); err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range list.Wallets {
+		if w.Descriptor != m.String() {
+			t.Errorf("wallet %s: %s, want %s", w.ID, w.Descriptor, m)
+		}
+		if w.ID == "from-coldcard" && w.Name != "Family vault" {
+			t.Errorf("the Coldcard file's name was not kept: %q", w.Name)
+		}
+	}
+	if len(list.Wallets) != 3 {
+		t.Errorf("%d wallets, want 3", len(list.Wallets))
+	}
+	bad := filepath.Join(files, "bad.bsms")
+	record := strings.Split(export("bsms"), "\n")
+	other, _ := m.Derive(false, 1)
+	record[3] = other.Address
+	if err := os.WriteFile(bad, []byte(strings.Join(record, "\n")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := runCLIErr(t, "--data-dir", dir, "wallet", "add", "--id", "bad", "--setup-file", bad, "--network", "testnet"); err == nil ||
+		!strings.Contains(err.Error(), "line 4") {
+		t.Errorf("a record whose first address is not the keys': %v", err)
 	}
 }
 
