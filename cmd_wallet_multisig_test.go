@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -127,6 +128,26 @@ func TestWalletMultisigCLI(t *testing.T) {
 	if _, err := runCLIErr(t, "--data-dir", dir, "wallet", "sign", "vault", final, "--sign-with", uris[1]); err == nil ||
 		!strings.Contains(err.Error(), "signed already") {
 		t.Fatalf("signing a complete PSBT: %v", err)
+	}
+
+	// Signed apart by each cosigner, then combined and finalized.
+	unsigned := filepath.Join(t.TempDir(), "apart.psbt")
+	runCLI(t, "--data-dir", dir, "wallet", "send", "vault", "--to", payee+":300000", "--fee-rate", "2", "-o", unsigned)
+	var parts []string
+	for i, uri := range uris {
+		part := unsigned + fmt.Sprint(i)
+		runCLI(t, "--data-dir", dir, "hw", "sign", unsigned, "--device", uri, "-o", part)
+		parts = append(parts, part)
+	}
+	combined := unsigned + ".combined"
+	runCLI(t, append(append([]string{"wallet", "psbt", "combine"}, parts...), "-o", combined)...)
+	if out := string(runCLI(t, "wallet", "psbt", "finalize", combined)); !strings.Contains(out, "finalized") {
+		t.Fatalf("finalize the combined PSBT: %s", out)
+	}
+	if cp, err := wallet.ReadPSBTFile(combined); err != nil {
+		t.Fatal(err)
+	} else if _, err := wallet.Extract(cp); err != nil {
+		t.Fatalf("the combined transaction: %v", err)
 	}
 
 	// Exports read back to the same wallet.
