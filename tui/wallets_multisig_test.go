@@ -100,6 +100,14 @@ func TestWalletsMultisig(t *testing.T) {
 			})
 		}
 	})
+	t.Run("Addresses", func(t *testing.T) {
+		m := fx.model(t, 160, 48)
+		tuitest.Press(m, m.Context().Keys.ViewAddresses)
+		if frame := tuitest.Plain(m); !strings.Contains(frame, mustAddr(t, fx.w, 1)) {
+			t.Errorf("receive address 1 is not listed:\n%s", frame)
+		}
+		golden.RequireEqual(t, []byte(tuitest.Plain(m)))
+	})
 
 	wd, _ := os.Getwd()
 	t.Chdir(t.TempDir())
