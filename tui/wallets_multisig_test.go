@@ -12,14 +12,16 @@ import (
 	"github.com/btcsuite/btcd/btcutil"
 	"github.com/btcsuite/btcd/btcutil/hdkeychain"
 	"github.com/btcsuite/btcd/chaincfg"
+	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/exp/golden"
 
 	"codeberg.org/hardfolio/hardfolio/hw/device"
 	simledger "codeberg.org/hardfolio/hardfolio/hw/sim/ledger"
 	"codeberg.org/hardfolio/hardfolio/portfolio"
+	"codeberg.org/hardfolio/hardfolio/portfolio/book"
 	"codeberg.org/hardfolio/hardfolio/tui"
+	"codeberg.org/hardfolio/hardfolio/tui/common"
 	"codeberg.org/hardfolio/hardfolio/tui/internal/tuitest"
-	"codeberg.org/hardfolio/hardfolio/tui/wallets"
 	"codeberg.org/hardfolio/hardfolio/wallet"
 	"codeberg.org/hardfolio/hardfolio/wallet/descriptor"
 )
@@ -67,7 +69,7 @@ func multisigFixture(t *testing.T, registered ...int) *walletFixture {
 		Backend: portfolio.Backend{Kind: "electrum", Server: "ssl://electrum.example.org:50002"}}, &chaincfg.MainNetParams)
 	fx.sync(t)
 	for _, i := range registered {
-		ms := wallets.DeviceMultisig(m, "Family vault")
+		ms := common.DeviceMultisig(m, "Family vault")
 		reg, err := devs[i].(device.MultisigDevice).RegisterMultisig(ctx, ms)
 		if err != nil {
 			t.Fatal(err)
@@ -78,6 +80,7 @@ func multisigFixture(t *testing.T, registered ...int) *walletFixture {
 	}
 	fx.svc.FeeRate = func(ctx context.Context, cfg portfolio.WalletConfig, target int) (float64, error) { return 5, nil }
 	fx.signWith(hub, addrs...)
+	fx.sims = addrs
 	return fx
 }
 
@@ -182,3 +185,46 @@ func TestWalletsMultisigUnregistered(t *testing.T) {
 // flat is the frame's words joined by single spaces, so that a search
 // does not depend on where lines wrap.
 func flat(m *tui.Model) string { return strings.Join(strings.Fields(tuitest.Plain(m)), " ") }
+
+// TestDevicesMultisig: the Devices screen lists a multisig wallet under
+// each cosigner's device and shows its next receive address on a device
+// the wallet is registered on, through the registration; on a device it
+// is not registered on, it says how to register it.
+func TestDevicesMultisig(t *testing.T) {
+	fx := multisigFixture(t, 1) // registered on the second device only
+	bk := book.OpenDemo(tuitest.Clock)
+	if err := bk.Save(fx.p); err != nil {
+		t.Fatal(err)
+	}
+	m := tui.New(tui.Options{Book: bk, Now: tuitest.Now, Theme: "dark", Getenv: env,
+		Speculos: fx.sims, Devices: deviceService(), Wallets: &fx.svc})
+	tuitest.Send(m, tea.WindowSizeMsg{Width: 120, Height: 40})
+	km := m.Context().Keys
+	tuitest.Press(m, km.Screen[devicesScreen])
+	want := mustAddr(t, fx.w, 3) // the next unused receive address of the sync
+	seen := map[string]bool{}
+	for range devicesOf(m).Devices() {
+		frame := flat(m)
+		if !strings.Contains(frame, "vault mainnet · 2-of-3 wsh sortedmulti, a cosigner") {
+			t.Fatalf("the wallet is not listed under the device:\n%s", tuitest.Plain(m))
+		}
+		switch {
+		case strings.Contains(frame, "fingerprint 73c5da0a"):
+			seen["73c5da0a"] = true
+			if !strings.Contains(frame, "not registered on this device: hardfolio hw register --device URI --wallet vault") {
+				t.Errorf("unregistered device:\n%s", tuitest.Plain(m))
+			}
+		case strings.Contains(frame, "fingerprint f5acc2fd"):
+			seen["f5acc2fd"] = true
+			tuitest.Press(m, km.VerifyAddress)
+			local, shown, match, ok := devicesOf(m).Verified()
+			if !ok || !match || local != want || shown != want {
+				t.Errorf("verified %q on the device %q (match %v, ok %v), want %s: %s", local, shown, match, ok, want, devicesOf(m).Message())
+			}
+		}
+		tuitest.Press(m, km.Down)
+	}
+	if len(seen) != 2 {
+		t.Fatalf("devices seen: %v", seen)
+	}
+}

@@ -44,6 +44,8 @@ type walletFixture struct {
 	dir string
 	svc wallets.Service
 	txs []*wire.MsgTx // funding, spend, mempool receipt
+
+	sims []string // the simulated devices' addresses, when there are some
 }
 
 func newWalletFixture(tb testing.TB) *walletFixture {

@@ -35,7 +35,6 @@ import (
 	"codeberg.org/hardfolio/hardfolio/hw/device"
 	"codeberg.org/hardfolio/hardfolio/tui/common"
 	"codeberg.org/hardfolio/hardfolio/wallet"
-	"codeberg.org/hardfolio/hardfolio/wallet/descriptor"
 	"codeberg.org/hardfolio/hardfolio/wallet/service"
 )
 
@@ -169,7 +168,7 @@ func (m *Model) nextCosigners() []cosignerTurn {
 		if err != nil {
 			continue
 		}
-		out = append(out, cosignerTurn{fpr: fpr, reg: device.RegisteredMultisig{Multisig: DeviceMultisig(w.Multisig, r.Name), Registration: data}})
+		out = append(out, cosignerTurn{fpr: fpr, reg: device.RegisteredMultisig{Multisig: common.DeviceMultisig(w.Multisig, r.Name), Registration: data}})
 	}
 	return out
 }
@@ -181,17 +180,6 @@ func (f *sendForm) toSign() *psbt.Packet {
 		return f.partial
 	}
 	return f.result.draft.Packet
-}
-
-// DeviceMultisig describes a multisig descriptor to a device, under the
-// name it was registered with.
-func DeviceMultisig(m *descriptor.Multisig, name string) device.Multisig {
-	out := device.Multisig{Name: name, Script: device.MultisigScript(m.Wrap()), Sorted: m.Sorted(), Threshold: m.Threshold()}
-	for _, k := range m.Keys() {
-		out.Keys = append(out.Keys, device.MultisigKey{Fingerprint: fingerprint(k.Origin.Fingerprint), Path: k.Origin.Path,
-			Xpub: k.Xpub, Receive: k.Receive, Change: k.Change})
-	}
-	return out
 }
 
 // multisigSigner signs with one cosigner's device for the wallet
