@@ -432,17 +432,9 @@ and "hardfolio wallet broadcast".`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			in := args[0]
-			raw, err := os.ReadFile(in)
+			p, format, err := readPSBTFormat(in)
 			if err != nil {
 				return err
-			}
-			p, err := wallet.ParsePSBT(raw)
-			if err != nil {
-				return fmt.Errorf("%s: %w", in, err)
-			}
-			format := wallet.Base64
-			if bytes.HasPrefix(raw, []byte("psbt\xff")) {
-				format = wallet.Binary
 			}
 			if out == "" {
 				out = wallet.SignedPSBTPath(in)
@@ -477,6 +469,23 @@ and "hardfolio wallet broadcast".`,
 	addDeviceFlag(cmd, &uri)
 	cmd.Flags().StringVarP(&out, "output", "o", "", "file to write the signed PSBT to (default FILE.signed.psbt)")
 	return cmd
+}
+
+// readPSBTFormat reads a PSBT file and tells its format, so that a
+// signed copy is written in the same one.
+func readPSBTFormat(path string) (*psbt.Packet, wallet.Format, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, 0, err
+	}
+	p, err := wallet.ParsePSBT(raw)
+	if err != nil {
+		return nil, 0, fmt.Errorf("%s: %w", path, err)
+	}
+	if bytes.HasPrefix(raw, []byte("psbt\xff")) {
+		return p, wallet.Binary, nil
+	}
+	return p, wallet.Base64, nil
 }
 
 // ---- udev ----

@@ -13,7 +13,9 @@ import (
 
 	"codeberg.org/hardfolio/hardfolio/hw/device"
 	"codeberg.org/hardfolio/hardfolio/portfolio"
+	"codeberg.org/hardfolio/hardfolio/wallet"
 	"codeberg.org/hardfolio/hardfolio/wallet/descriptor"
+	"codeberg.org/hardfolio/hardfolio/wallet/service"
 )
 
 // Multisig wallets on a hardware wallet: "hw register" has the device
@@ -98,30 +100,53 @@ type hwRegisterJSON struct {
 }
 
 func newHWRegisterCmd(g *globals) *cobra.Command {
-	var uri, desc, name string
+	var uri, desc, name, walletID string
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "register --device URI --descriptor D --name NAME",
+		Use:   "register --device URI (--descriptor D --name NAME | --wallet ID [--name NAME])",
 		Short: "Register a multisig wallet on the device, once, for addresses and signing",
 		Long: `Show a multisig wallet (wsh, sh(wsh) or sh of multi or sortedmulti, keys
 with origins and /<0;1>/*) on the device for approval, under NAME (1 to 64
 printable ASCII characters, what the device shows), and keep what the
 device returns in the portfolio, per wallet and device, so that
 "hw address" and "hw sign" need no new approval. One of the keys must be
-the device's. Register it on each cosigner's device.`,
+the device's. Register it on each cosigner's device. --wallet takes the
+descriptor of a multisig wallet of the portfolio, and its name unless
+--name is given.`,
 		Example: `  hardfolio hw register --device hid:1-2:1.0 --name "Family vault" \
     --descriptor "wsh(sortedmulti(2,[f5acc2fd/48h/1h/0h/2h]tpub.../<0;1>/*,[73c5da0a/48h/1h/0h/2h]tpub.../<0;1>/*,...))"`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			m, ms, err := parseMultisig(desc, name)
-			if err != nil {
-				return fmt.Errorf("--descriptor: %w", err)
-			}
 			b, err := g.openWritable(cmd)
 			if err != nil {
 				return err
 			}
 			defer b.Close()
+			switch {
+			case (desc == "") == (walletID == ""):
+				return errors.New("give --descriptor (with --name) or --wallet")
+			case walletID != "":
+				cfg := b.Portfolio().WalletConfig(walletID)
+				if cfg == nil {
+					return fmt.Errorf("--wallet: no wallet with ID %q (see: hardfolio wallet list)", walletID)
+				}
+				if !descriptor.IsMultisig(cfg.Descriptor) {
+					return fmt.Errorf("--wallet: wallet %q is single-sig: only multisig wallets are registered", walletID)
+				}
+				desc = cfg.Descriptor
+				if name == "" {
+					name = cfg.Name
+				}
+				if name == "" {
+					return fmt.Errorf("--wallet: wallet %q has no name: give --name, what the device shows", walletID)
+				}
+			case name == "":
+				return errors.New("--name is required with --descriptor: what the device shows")
+			}
+			m, ms, err := parseMultisig(desc, name)
+			if err != nil {
+				return fmt.Errorf("--descriptor: %w", err)
+			}
 			dev, ctx, done, err := openDevice(cmd, uri, 0)
 			if err != nil {
 				return err
@@ -162,9 +187,10 @@ the device's. Register it on each cosigner's device.`,
 	addDeviceFlag(cmd, &uri)
 	cmd.Flags().StringVar(&desc, "descriptor", "", "the multisig wallet's descriptor")
 	cmd.Flags().StringVar(&name, "name", "", "the name the device shows and keeps the wallet under")
+	cmd.Flags().StringVar(&walletID, "wallet", "", "register this multisig wallet of the portfolio (its descriptor, and its name by default)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "write JSON (keys in docs/cli.md)")
-	_ = cmd.MarkFlagRequired("descriptor")
-	_ = cmd.MarkFlagRequired("name")
+	cmd.MarkFlagsMutuallyExclusive("descriptor", "wallet")
+	_ = cmd.RegisterFlagCompletionFunc("wallet", g.completeWalletIDs)
 	return cmd
 }
 
@@ -221,4 +247,42 @@ func multisigDevice(ctx context.Context, dev device.Device) (device.MultisigDevi
 		return nil, 0, fmt.Errorf("%w: this device does not take multisig wallets", device.ErrUnsupported)
 	}
 	return md, fpr, nil
+}
+
+// walletSigner is what signs pkt for wallet w on the device dev: the
+// device itself for a single-sig wallet. For a multisig wallet it is the
+// device with the wallet's registration on it, after checking that the
+// device holds one of the cosigners' keys, that it is registered (else
+// the error says to run "hw register") and that it has not signed every
+// input already.
+func (g *globals) walletSigner(ctx context.Context, dev device.Device, w *wallet.Wallet, pkt *psbt.Packet) (service.Signer, error) {
+	if !w.IsMultisig() {
+		return dev, nil
+	}
+	fpr, err := dev.Fingerprint(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m := w.Multisig
+	var cosigners []string
+	ours := false
+	for _, k := range m.Keys() {
+		fp := binary.BigEndian.Uint32(k.Origin.Fingerprint[:])
+		ours = ours || fp == fpr
+		cosigners = append(cosigners, fmt.Sprintf("%08x", fp))
+	}
+	if !ours {
+		return nil, fmt.Errorf("%w: wallet %q is signed by %s; this device is %08x", device.ErrNotOurs, w.ID, strings.Join(cosigners, ", "), fpr)
+	}
+	if wallet.SignedBy(pkt, fpr) {
+		return nil, fmt.Errorf("the device %08x has signed every input already: sign with another cosigner (%s)", fpr, strings.Join(cosigners, ", "))
+	}
+	ms, reg, err := g.registered(m, m.String(), fpr)
+	if err != nil {
+		if errors.Is(err, device.ErrNotRegistered) {
+			return nil, fmt.Errorf("%w: hardfolio hw register --device URI --wallet %s", err, w.ID)
+		}
+		return nil, err
+	}
+	return allSigner{dev, []device.RegisteredMultisig{{Multisig: ms, Registration: reg}}}, nil
 }

@@ -23,12 +23,12 @@ import (
 	"codeberg.org/hardfolio/hardfolio/wallet/descriptor"
 )
 
-// TestHWMultisig registers a 2-of-3 (two simulated Ledgers of other seeds
-// and an offline key) on both devices through the CLI, checks that the
-// registrations are kept in the portfolio, that "hw address" uses them, and
-// that "hw sign" on each device gives a PSBT that finalizes and verifies.
-func TestHWMultisig(t *testing.T) {
-	dir := t.TempDir()
+// testnetVault serves two simulated Ledgers (Bitcoin Test; Speculos'
+// default seed and the BIP 84 vector's) and returns their URIs and the
+// descriptor of a 2-of-3 wsh(sortedmulti) of their BIP 48 keys and a key
+// kept offline.
+func testnetVault(t *testing.T) ([]string, string) {
+	t.Helper()
 	var uris, keys []string
 	for _, mn := range []string{"", "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about"} {
 		addr, _ := serveSim(t, simledger.Options{Mnemonic: mn, Network: &chaincfg.TestNet3Params})
@@ -48,7 +48,16 @@ func TestHWMultisig(t *testing.T) {
 	acctPub, _ := acct.Neuter()
 	fp := btcutil.Hash160(opub.SerializeCompressed())[:4]
 	keys = append(keys, "["+hex.EncodeToString(fp)+"/48h/1h/0h/2h]"+acctPub.String()+"/<0;1>/*")
-	desc := "wsh(sortedmulti(2," + strings.Join(keys, ",") + "))"
+	return uris, "wsh(sortedmulti(2," + strings.Join(keys, ",") + "))"
+}
+
+// TestHWMultisig registers a 2-of-3 (two simulated Ledgers of other seeds
+// and an offline key) on both devices through the CLI, checks that the
+// registrations are kept in the portfolio, that "hw address" uses them, and
+// that "hw sign" on each device gives a PSBT that finalizes and verifies.
+func TestHWMultisig(t *testing.T) {
+	dir := t.TempDir()
+	uris, desc := testnetVault(t)
 	m, err := descriptor.ParseMultisig(desc, descriptor.Testnet)
 	if err != nil {
 		t.Fatal(err)

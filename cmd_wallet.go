@@ -40,6 +40,8 @@ func newWalletCmd(g *globals) *cobra.Command {
 		newWalletHistoryCmd(g),
 		newWalletReceiveCmd(g),
 		newWalletSendCmd(g),
+		newWalletSignCmd(g),
+		newWalletExportCmd(g),
 		newWalletPSBTCmd(),
 		newWalletBroadcastCmd(g),
 		newWalletLabelsCmd(g),
@@ -136,23 +138,30 @@ before adding it.`,
 			if err != nil {
 				return fmt.Errorf("--network: %w", err)
 			}
-			d, err := descriptor.Parse(strings.TrimSpace(desc), n)
-			if err != nil {
-				return fmt.Errorf("--descriptor: %w", err)
-			}
-			if change && !d.HasChange() {
-				return errors.New("--change: the descriptor has no change chain (no /<0;1>/* step)")
-			}
 			if count == 0 || count > 10000 {
 				return fmt.Errorf("--count: must be from 1 to 10000, got %d", count)
 			}
-			ds, err := d.DeriveRange(change, from, count)
-			if err != nil {
-				return err
-			}
-			out := addressesJSON{Descriptor: d.String(), Network: n.String(), Addresses: []addressJSON{}}
-			for _, a := range ds {
-				out.Addresses = append(out.Addresses, addressJSON{Index: a.Index, Change: a.Change, Address: a.Address, Path: a.Origin.String()})
+			var out addressesJSON
+			if descriptor.IsMultisig(desc) {
+				if out, err = multisigAddresses(desc, n, change, from, count); err != nil {
+					return err
+				}
+			} else {
+				d, err := descriptor.Parse(strings.TrimSpace(desc), n)
+				if err != nil {
+					return fmt.Errorf("--descriptor: %w", err)
+				}
+				if change && !d.HasChange() {
+					return errors.New("--change: the descriptor has no change chain (no /<0;1>/* step)")
+				}
+				ds, err := d.DeriveRange(change, from, count)
+				if err != nil {
+					return err
+				}
+				out = addressesJSON{Descriptor: d.String(), Network: n.String(), Addresses: []addressJSON{}}
+				for _, a := range ds {
+					out.Addresses = append(out.Addresses, addressJSON{Index: a.Index, Change: a.Change, Address: a.Address, Path: a.Origin.String()})
+				}
 			}
 			if asJSON {
 				return writeJSON(cmd.OutOrStdout(), out)
@@ -177,10 +186,33 @@ before adding it.`,
 	return cmd
 }
 
+// multisigAddresses is "wallet addresses" for a multisig descriptor: each
+// address's path is every cosigner's, comma-separated.
+func multisigAddresses(desc string, n descriptor.Network, change bool, from, count uint32) (addressesJSON, error) {
+	m, err := descriptor.ParseMultisig(strings.TrimSpace(desc), n)
+	if err != nil {
+		return addressesJSON{}, fmt.Errorf("--descriptor: multisig: %w", err)
+	}
+	ds, err := m.DeriveRange(change, from, count)
+	if err != nil {
+		return addressesJSON{}, err
+	}
+	out := addressesJSON{Descriptor: m.String(), Network: n.String(), Addresses: []addressJSON{}}
+	for _, a := range ds {
+		var paths []string
+		for _, k := range a.Keys {
+			paths = append(paths, k.Origin.String())
+		}
+		out.Addresses = append(out.Addresses, addressJSON{Index: a.Index, Change: a.Change, Address: a.Address, Path: strings.Join(paths, ",")})
+	}
+	return out, nil
+}
+
 // ---- add ----
 
 type walletAddFlags struct {
 	id, name, desc, xpub, scriptType, origin, network string
+	setupFile                                         string
 	birthdayHeight                                    int32
 	birthday                                          time.Time
 	gapLimit                                          int
@@ -192,13 +224,17 @@ type walletAddFlags struct {
 func newWalletAddCmd(g *globals) *cobra.Command {
 	f := &walletAddFlags{}
 	cmd := &cobra.Command{
-		Use:   "add --id ID (--descriptor D | --xpub X --script-type T) --network N [flags]",
+		Use:   "add --id ID (--descriptor D | --xpub X --script-type T | --setup-file FILE) --network N [flags]",
 		Short: "Add a watch-only wallet to the portfolio",
 		Long: `Add a watch-only wallet: an output descriptor, or an account's extended
 public key and script type as a hardware wallet exports them (give --origin,
 the account's fingerprint and path, so that PSBTs tell the device which key
-signs). The descriptor is checked and stored in canonical form with its
-checksum. --backend and --server say where the wallet syncs from.
+signs). A multisig descriptor (wsh, sh(wsh) or sh of multi or sortedmulti,
+every key with its origin and /<0;1>/*) makes a multisig wallet; register
+it on each cosigner's device with "hw register" to sign; --setup-file reads
+one from a BIP 129 (BSMS) record or a Coldcard multisig setup file, whose
+first address is checked against the keys. The descriptor is
+checked and stored in canonical form with its checksum. --backend and --server say where the wallet syncs from.
 
 --holding links a BTC holding, whose quantity then comes from the wallet's
 last sync; when no holding has that ID, a BTC holding is created at
@@ -206,7 +242,9 @@ last sync; when no holding has that ID, a BTC holding is created at
 		Example: `  hardfolio wallet add --id cold --xpub zpub6r... --script-type wpkh --origin 73c5da0a/84h/0h/0h --network mainnet \
       --backend electrum --server ssl://electrum.local:50002 --holding btc-cold --custodian ledger
   hardfolio wallet add --id node --descriptor "tr([...]xpub.../<0;1>/*)#..." --network mainnet \
-      --backend node --server http://127.0.0.1:8332 --rpc-cookie ~/.bitcoin/.cookie`,
+      --backend node --server http://127.0.0.1:8332 --rpc-cookie ~/.bitcoin/.cookie
+  hardfolio wallet add --id vault --network mainnet --backend electrum --server ssl://electrum.local:50002 \
+      --descriptor "wsh(sortedmulti(2,[f5acc2fd/48h/0h/0h/2h]xpub.../<0;1>/*,[73c5da0a/48h/0h/0h/2h]xpub.../<0;1>/*,[...]xpub.../<0;1>/*))"`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if g.demo {
@@ -220,17 +258,39 @@ last sync; when no holding has that ID, a BTC holding is created at
 			if err != nil {
 				return fmt.Errorf("--network: %w", err)
 			}
-			var d *descriptor.Descriptor
+			var canonical, kind string
 			switch {
+			case fs.Changed("setup-file") && (fs.Changed("descriptor") || fs.Changed("xpub")):
+				return errors.New("give --setup-file, --descriptor or --xpub, only one")
+			case fs.Changed("setup-file"):
+				m, name, err := readSetupFile(f.setupFile, n)
+				if err != nil {
+					return fmt.Errorf("wallet %q: --setup-file: %w", f.id, err)
+				}
+				if f.name == "" {
+					f.name = name
+				}
+				canonical, kind = m.String(), (&wallet.Wallet{Multisig: m}).Kind()
 			case fs.Changed("descriptor") && fs.Changed("xpub"):
 				return errors.New("give --descriptor or --xpub, not both")
 			case fs.Changed("descriptor"):
 				if fs.Changed("script-type") || fs.Changed("origin") {
 					return errors.New("--script-type and --origin go with --xpub; a descriptor carries them")
 				}
-				if d, err = descriptor.Parse(strings.TrimSpace(f.desc), n); err != nil {
+				text := strings.TrimSpace(f.desc)
+				if descriptor.IsMultisig(text) {
+					m, err := descriptor.ParseMultisig(text, n)
+					if err != nil {
+						return fmt.Errorf("wallet %q: --descriptor: multisig: %w", f.id, err)
+					}
+					canonical, kind = m.String(), (&wallet.Wallet{Multisig: m}).Kind()
+					break
+				}
+				d, err := descriptor.Parse(text, n)
+				if err != nil {
 					return fmt.Errorf("wallet %q: --descriptor: %w", f.id, err)
 				}
+				canonical, kind = d.String(), d.Type().String()
 			case fs.Changed("xpub"):
 				typ, err := descriptor.ParseScriptType(f.scriptType)
 				if err != nil {
@@ -244,14 +304,16 @@ last sync; when no holding has that ID, a BTC holding is created at
 					}
 					origin = &o
 				}
-				if d, err = descriptor.FromXpub(strings.TrimSpace(f.xpub), typ, origin, n); err != nil {
+				d, err := descriptor.FromXpub(strings.TrimSpace(f.xpub), typ, origin, n)
+				if err != nil {
 					return fmt.Errorf("wallet %q: --xpub: %w", f.id, err)
 				}
+				canonical, kind = d.String(), d.Type().String()
 			default:
-				return errors.New("give --descriptor, or --xpub with --script-type")
+				return errors.New("give --descriptor, --xpub with --script-type, or --setup-file")
 			}
 			w := portfolio.WalletConfig{
-				ID: strings.TrimSpace(f.id), Name: f.name, Descriptor: d.String(), Network: n.String(),
+				ID: strings.TrimSpace(f.id), Name: f.name, Descriptor: canonical, Network: n.String(),
 				BirthdayHeight: f.birthdayHeight, Birthday: f.birthday, GapLimit: f.gapLimit,
 				Backend: portfolio.Backend{Kind: f.backend, Server: f.server, Proxy: f.proxy,
 					RPCUser: f.rpcUser, RPCPassword: f.rpcPassword, RPCCookie: f.rpcCookie},
@@ -288,7 +350,7 @@ last sync; when no holding has that ID, a BTC holding is created at
 				return err
 			}
 			out := cmd.OutOrStdout()
-			fmt.Fprintf(out, "added wallet %s (%s, %s)\n", w.ID, n, d.Type())
+			fmt.Fprintf(out, "added wallet %s (%s, %s)\n", w.ID, n, kind)
 			if linked != "" {
 				fmt.Fprintln(out, linked)
 			}
@@ -300,6 +362,7 @@ last sync; when no holding has that ID, a BTC holding is created at
 	fs.StringVar(&f.name, "name", "", "a label shown with the wallet")
 	fs.StringVar(&f.desc, "descriptor", "", "output descriptor, receive and change as /<0;1>/*")
 	fs.StringVar(&f.xpub, "xpub", "", "account extended public key (xpub/ypub/zpub, tpub/upub/vpub)")
+	fs.StringVar(&f.setupFile, "setup-file", "", "a multisig wallet's BIP 129 (BSMS) descriptor record or Coldcard setup file, as \"wallet export\" writes them")
 	fs.StringVar(&f.scriptType, "script-type", "", "with --xpub: wpkh, sh-wpkh, pkh or tr")
 	fs.StringVar(&f.origin, "origin", "", "with --xpub: key origin, fingerprint/path, e.g. 73c5da0a/84h/0h/0h")
 	fs.StringVar(&f.network, "network", "", "network: mainnet, testnet, signet or regtest")
@@ -322,6 +385,29 @@ last sync; when no holding has that ID, a BTC holding is created at
 	_ = cmd.RegisterFlagCompletionFunc("script-type", fixedCompletion("wpkh", "sh-wpkh", "pkh", "tr"))
 	_ = cmd.RegisterFlagCompletionFunc("custodian", g.completeCustodianIDs)
 	return cmd
+}
+
+// readSetupFile reads a multisig setup file for network n: a BIP 129
+// descriptor record (first line "BSMS 1.0") or a Coldcard multisig setup
+// file, whose name it returns too.
+func readSetupFile(path string, n descriptor.Network) (*descriptor.Multisig, string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, "", err
+	}
+	text := string(data)
+	if strings.HasPrefix(strings.TrimSpace(text), "BSMS") {
+		m, err := descriptor.ParseBSMS(text, n)
+		if err != nil {
+			return nil, "", fmt.Errorf("%s: %w", path, err)
+		}
+		return m, "", nil
+	}
+	m, name, err := descriptor.ParseColdcard(text, n)
+	if err != nil {
+		return nil, "", fmt.Errorf("%s: not a BSMS record, and as a Coldcard setup file: %w", path, err)
+	}
+	return m, name, nil
 }
 
 // linkHolding points holding id at wallet, creating a BTC holding at

@@ -301,6 +301,9 @@ type receiveJSON struct {
 	Address string `json:"address"`
 	Index   uint32 `json:"index"`
 	Path    string `json:"path"`
+	// Paths are every key's derivation: one for a single-sig wallet, one
+	// per cosigner for a multisig wallet (Path is then the first).
+	Paths []string `json:"paths"`
 }
 
 func newWalletReceiveCmd(g *globals) *cobra.Command {
@@ -315,13 +318,23 @@ before giving it out.`,
 		if err != nil {
 			return nil, nil, fmt.Errorf("wallet %q: %w", id, err)
 		}
-		d, err := st.Wallet().Descriptor.Derive(false, a.Index)
+		origins, err := st.Wallet().KeyOrigins(false, a.Index)
 		if err != nil {
 			return nil, nil, fmt.Errorf("wallet %q: %w", id, err)
 		}
-		j := receiveJSON{Wallet: id, Address: a.Address, Index: a.Index, Path: d.Origin.String()}
+		j := receiveJSON{Wallet: id, Address: a.Address, Index: a.Index, Path: origins[0].String()}
+		for _, o := range origins {
+			j.Paths = append(j.Paths, o.String())
+		}
 		return j, func(w io.Writer) {
-			fmt.Fprintf(w, "%s\n%s (receive index %d)\n", j.Address, j.Path, j.Index)
+			if len(j.Paths) == 1 {
+				fmt.Fprintf(w, "%s\n%s (receive index %d)\n", j.Address, j.Path, j.Index)
+				return
+			}
+			fmt.Fprintf(w, "%s\n%s, receive index %d; the cosigners' keys:\n", j.Address, st.Wallet().Kind(), j.Index)
+			for _, p := range j.Paths {
+				fmt.Fprintf(w, "  %s\n", p)
+			}
 		}, nil
 	})
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/btcsuite/btcd/wire"
 	"github.com/spf13/cobra"
 
+	"codeberg.org/hardfolio/hardfolio/portfolio"
 	"codeberg.org/hardfolio/hardfolio/wallet"
 	"codeberg.org/hardfolio/hardfolio/wallet/descriptor"
 	"codeberg.org/hardfolio/hardfolio/wallet/labels"
@@ -188,60 +189,9 @@ Without --fee-rate the backend's estimate for 6 blocks is used. A fee above
 				return nil
 			}
 
-			// Sign on the device, check, finalize; the signed PSBT goes to
-			// the file (finalized when complete), then maybe the network.
-			dev, ctx, done, err := openDevice(cmd, signWith, 0)
-			if err != nil {
-				return err
-			}
-			defer done()
-			dinfo, _ := dev.Info(ctx) // what is known, for the prompt
-			res.Device, res.DeviceModel = &dinfo.Vendor, &dinfo.Model
 			printDraft(info, d)
-			fmt.Fprintf(info, "hardfolio: check each output and the fee on your %s, and approve\n", dinfo.Vendor)
-			signed, err := service.SignWith(ctx, dev, d.Packet)
-			done()
-			if err != nil {
-				return hwErr(err)
-			}
-			res.Signed, res.Signatures, res.Complete = true, signed.Added, signed.Complete
-			if signed.Complete {
-				res.TxID = signed.Tx.TxHash().String() // legacy inputs change the id
-			}
-			keep := signed.Packet
-			if signed.Complete {
-				keep = signed.Final
-			}
-			if err := wallet.WritePSBTFile(out, keep, format); err != nil {
-				return err
-			}
-			if !signed.Complete {
-				fmt.Fprintf(info, "hardfolio: signed %d inputs; the transaction needs more signatures (%v)\n", signed.Added, signed.Pending)
-				if broadcast {
-					return fmt.Errorf("not broadcast: the transaction is not fully signed; the signed PSBT is in %s", out)
-				}
-			}
-			if broadcast && signed.Complete {
-				bctx, cancel := signalContext(cmd)
-				defer cancel()
-				txid, err := service.Broadcast(bctx, cfg, signed.Tx)
-				if err != nil {
-					return fmt.Errorf("%w (the signed PSBT is in %s)", err, out)
-				}
-				res.Broadcast, res.TxID = true, txid.String()
-			}
-			if asJSON {
-				return writeJSON(w, res)
-			}
-			switch {
-			case res.Broadcast:
-				fmt.Fprintf(w, "signed and broadcast %s; the signed PSBT is in %s\n", res.TxID, out)
-			case signed.Complete:
-				fmt.Fprintf(w, "signed %s (fee %d sat); wrote it to %s: hardfolio wallet broadcast %s %s sends it\n", res.TxID, d.Fee, out, id, out)
-			default:
-				fmt.Fprintf(w, "signed %d inputs; wrote the PSBT to %s for the other signers\n", signed.Added, out)
-			}
-			return nil
+			return g.signOnDevice(cmd, signJob{cfg: cfg, w: st.Wallet(), uri: signWith, pkt: d.Packet, out: out,
+				format: format, broadcast: broadcast, asJSON: asJSON, res: &res})
 		},
 	}
 	fs := cmd.Flags()
@@ -257,6 +207,162 @@ Without --fee-rate the backend's estimate for 6 blocks is used. A fee above
 	fs.BoolVar(&broadcast, "broadcast", false, "with --sign-with: broadcast the signed transaction through the wallet's backend")
 	fs.BoolVar(&asJSON, "json", false, "write JSON (keys in docs/cli.md)")
 	return cmd
+}
+
+// signJob is a PSBT to sign on a device for a wallet, and what to do with
+// the result.
+type signJob struct {
+	cfg       portfolio.WalletConfig
+	w         *wallet.Wallet
+	uri       string // the device
+	pkt       *psbt.Packet
+	out       string // where the signed PSBT goes
+	format    wallet.Format
+	broadcast bool
+	asJSON    bool
+	res       *sendJSON // filled in and written with --json
+}
+
+// signOnDevice signs j.pkt on the device at j.uri with the wallet's keys
+// (for a multisig wallet, its registration on that device), checks and
+// finalizes the result; writes the signed PSBT (finalized when complete)
+// to j.out; and broadcasts it when asked and complete. A multisig PSBT
+// still short of signatures is written for the next cosigner.
+func (g *globals) signOnDevice(cmd *cobra.Command, j signJob) error {
+	w := cmd.OutOrStdout()
+	info := cmd.ErrOrStderr()
+	if j.asJSON {
+		info = io.Discard
+	}
+	res := j.res
+	dev, ctx, done, err := openDevice(cmd, j.uri, 0)
+	if err != nil {
+		return err
+	}
+	defer done()
+	dinfo, _ := dev.Info(ctx) // what is known, for the prompt
+	res.Device, res.DeviceModel = &dinfo.Vendor, &dinfo.Model
+	signer, err := g.walletSigner(ctx, dev, j.w, j.pkt)
+	if err != nil {
+		return hwErr(err)
+	}
+	fmt.Fprintf(info, "hardfolio: check each output and the fee on your %s, and approve\n", dinfo.Vendor)
+	signed, err := service.SignWith(ctx, signer, j.pkt)
+	done()
+	if err != nil {
+		return hwErr(err)
+	}
+	res.Signed, res.Signatures, res.Complete = true, signed.Added, signed.Complete
+	if signed.Complete {
+		res.TxID = signed.Tx.TxHash().String() // legacy inputs change the id
+	}
+	keep := signed.Packet
+	if signed.Complete {
+		keep = signed.Final
+	}
+	if err := wallet.WritePSBTFile(j.out, keep, j.format); err != nil {
+		return err
+	}
+	if !signed.Complete {
+		fmt.Fprintf(info, "hardfolio: signed %d inputs; the transaction needs more signatures (%v)\n", signed.Added, signed.Pending)
+		if j.broadcast {
+			return fmt.Errorf("not broadcast: the transaction is not fully signed; the signed PSBT is in %s", j.out)
+		}
+	}
+	if j.broadcast && signed.Complete {
+		bctx, cancel := signalContext(cmd)
+		defer cancel()
+		txid, err := service.Broadcast(bctx, j.cfg, signed.Tx)
+		if err != nil {
+			return fmt.Errorf("%w (the signed PSBT is in %s)", err, j.out)
+		}
+		res.Broadcast, res.TxID = true, txid.String()
+	}
+	if j.asJSON {
+		return writeJSON(w, res)
+	}
+	switch {
+	case res.Broadcast:
+		fmt.Fprintf(w, "signed and broadcast %s; the signed PSBT is in %s\n", res.TxID, j.out)
+	case signed.Complete:
+		fmt.Fprintf(w, "signed %s (fee %d sat); wrote it to %s: hardfolio wallet broadcast %s %s sends it\n", res.TxID, signed.Fee, j.out, j.cfg.ID, j.out)
+	case j.w.IsMultisig():
+		fmt.Fprintf(w, "signed %d inputs; wrote the PSBT to %s: the next cosigner signs it with hardfolio wallet sign %s %s --sign-with URI\n",
+			signed.Added, j.out, j.cfg.ID, j.out)
+	default:
+		fmt.Fprintf(w, "signed %d inputs; wrote the PSBT to %s for the other signers\n", signed.Added, j.out)
+	}
+	return nil
+}
+
+// ---- sign ----
+
+func newWalletSignCmd(g *globals) *cobra.Command {
+	var out, signWith string
+	var broadcast, asJSON bool
+	cmd := &cobra.Command{
+		Use:   "sign ID FILE.psbt --sign-with URI [-o OUT] [--broadcast]",
+		Short: "Sign a wallet's PSBT on a device: the next cosigner's turn",
+		Long: `Sign a PSBT of the wallet on the device at URI and write it to OUT (default
+FILE.signed.psbt), in FILE's format. For a multisig wallet this is each
+cosigner's turn: the device signs with the wallet's registration on it
+(see "hw register"), the signatures already in the PSBT are kept, and
+once the threshold is reached the PSBT is finalized, checked with the
+script engine and, with --broadcast, sent through the wallet's backend.`,
+		Example: `  hardfolio wallet send vault --to bc1q...:150000 -o pay.psbt --sign-with hid:1-2:1.0
+  hardfolio wallet sign vault pay.psbt --sign-with hid:1-3:1.0 --broadcast`,
+		Args:              cobra.ExactArgs(2),
+		ValidArgsFunction: g.completeWalletIDs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, in := args[0], args[1]
+			if signWith == "" {
+				return errors.New("--sign-with is required: the device URI (see hardfolio hw list)")
+			}
+			cfg, err := g.walletConfig(cmd, id)
+			if err != nil {
+				return err
+			}
+			w, err := service.Open(cfg)
+			if err != nil {
+				return err
+			}
+			p, format, err := readPSBTFormat(in)
+			if err != nil {
+				return err
+			}
+			if out == "" {
+				out = wallet.SignedPSBTPath(in)
+			}
+			if err := wallet.Finalize(clonePSBT(p)); err == nil {
+				return fmt.Errorf("%s: every input is signed already: hardfolio wallet broadcast %s %s sends it", in, id, in)
+			}
+			res := sendJSON{Wallet: id, File: out, TxID: p.UnsignedTx.TxHash().String(), FeeSats: -1, Inputs: len(p.Inputs)}
+			if j := describePSBT(p, w.Net()); j.FeeSats != nil {
+				res.FeeSats = *j.FeeSats
+			}
+			return g.signOnDevice(cmd, signJob{cfg: cfg, w: w, uri: signWith, pkt: p, out: out,
+				format: format, broadcast: broadcast, asJSON: asJSON, res: &res})
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&signWith, "sign-with", "", "the device to sign on: hid:PATH or speculos:HOST:PORT")
+	fs.StringVarP(&out, "output", "o", "", "file to write the signed PSBT to (default FILE.signed.psbt)")
+	fs.BoolVar(&broadcast, "broadcast", false, "broadcast through the wallet's backend once fully signed")
+	fs.BoolVar(&asJSON, "json", false, "write JSON (the keys of wallet send --json)")
+	return cmd
+}
+
+// clonePSBT copies a packet through its serialization.
+func clonePSBT(p *psbt.Packet) *psbt.Packet {
+	var b bytes.Buffer
+	if err := p.Serialize(&b); err != nil {
+		return p
+	}
+	c, err := psbt.NewFromRawBytes(&b, false)
+	if err != nil {
+		return p
+	}
+	return c
 }
 
 // printDraft says what a built PSBT spends and pays.

@@ -75,10 +75,7 @@ func (s *oneTxSource) Close() error { return nil }
 // oneTxSource, and points the cache and label directories there too.
 func walletFixture(t *testing.T) string {
 	t.Helper()
-	t.Setenv("XDG_CACHE_HOME", filepath.Join(t.TempDir(), "cache"))
-	t.Setenv("XDG_DATA_HOME", filepath.Join(t.TempDir(), "data"))
-	xdg.Reload()
-	t.Cleanup(xdg.Reload)
+	isolateXDG(t)
 	dir := t.TempDir()
 	cfg := portfolio.WalletConfig{ID: "cold", Descriptor: bip84Desc, Network: "mainnet"}
 	runCLI(t, "--data-dir", dir, "wallet", "add", "--id", "cold", "--descriptor", bip84Desc, "--network", "mainnet")
@@ -94,6 +91,16 @@ func walletFixture(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return dir
+}
+
+// isolateXDG points the cache and data directories (wallet caches,
+// labels) at temporary ones for the test.
+func isolateXDG(t *testing.T) {
+	t.Helper()
+	t.Setenv("XDG_CACHE_HOME", filepath.Join(t.TempDir(), "cache"))
+	t.Setenv("XDG_DATA_HOME", filepath.Join(t.TempDir(), "data"))
+	xdg.Reload()
+	t.Cleanup(xdg.Reload)
 }
 
 // runCLIErr runs hardfolio in this process and returns its output and
@@ -193,6 +200,7 @@ func TestWalletJSONKeysDocumented(t *testing.T) {
 		"history":   {"--data-dir", dir, "wallet", "history", "cold"},
 		"receive":   {"--data-dir", dir, "wallet", "receive", "cold"},
 		"psbt show": {"wallet", "psbt", "show", psbtFile},
+		"export":    {"--data-dir", dir, "wallet", "export", "cold"},
 		"send": {"--data-dir", dir, "wallet", "send", "cold", "--to", "bc1qnjg0jd8228aq7egyzacy8cys3knf9xvrerkf9g:10000",
 			"--fee-rate", "2", "-o", psbtFile + ".2", "--sign-with", "speculos:" + startBIP84Sim(t)},
 	}

@@ -41,10 +41,16 @@ func signFixture(t *testing.T, opts simledger.Options) (*walletFixture, *simledg
 	fx := sendFixture(t)
 	opts.Mnemonic, opts.Network = bip84Mnemonic, &chaincfg.MainNetParams
 	addr, dev := serveSim(t, opts)
-	hub := device.NewHub()
+	fx.signWith(device.NewHub(), addr)
+	return fx, dev
+}
+
+// signWith has the send form sign on the emulators at addrs, found by
+// fingerprint through hub, and broadcast to the fixture's server.
+func (fx *walletFixture) signWith(hub *device.Hub, addrs ...string) {
 	fx.svc.OpenSigner = func(ctx context.Context, fpr uint32) (wallets.Signer, wallets.SignerInfo, error) {
 		// Emulators only: a device plugged into the test machine changes nothing.
-		d, info, err := hub.OpenFingerprint(ctx, []string{addr}, fpr)
+		d, info, err := hub.OpenFingerprint(ctx, addrs, fpr)
 		if err == nil && !strings.HasPrefix(info.URI, device.SchemeSpeculos+":") {
 			d.Close()
 			return nil, wallets.SignerInfo{}, errors.New("not an emulator")
@@ -59,7 +65,6 @@ func signFixture(t *testing.T, opts simledger.Options) (*walletFixture, *simledg
 		defer src.Close()
 		return src.Broadcast(ctx, tx)
 	}
-	return fx, dev
 }
 
 // buildSummary fills the send form, writes the PSBT into a temporary
@@ -137,7 +142,14 @@ func TestWalletsSignAndBroadcast(t *testing.T) {
 		t.Fatalf("the signed file gives %v, %v; the screen says %s", tx, err, txid)
 	}
 
-	tuitest.Press(m, km.Yes)
+	fx.broadcastFromSummary(t, m, txid, signed)
+}
+
+// broadcastFromSummary answers yes to the summary's question and checks
+// that the transaction txid (signed's) reached the fixture's server.
+func (fx *walletFixture) broadcastFromSummary(t *testing.T, m *tui.Model, txid string, signed *psbt.Packet) {
+	t.Helper()
+	tuitest.Press(m, m.Context().Keys.Yes)
 	if !strings.Contains(tuitest.Plain(m), "Broadcast: transaction "+txid) {
 		t.Fatalf("no broadcast:\n%s", tuitest.Plain(m))
 	}

@@ -25,6 +25,7 @@ import (
 	"codeberg.org/hardfolio/hardfolio/wallet/chain/chaintest"
 	"codeberg.org/hardfolio/hardfolio/wallet/descriptor"
 	"codeberg.org/hardfolio/hardfolio/wallet/labels"
+	"codeberg.org/hardfolio/hardfolio/wallet/service"
 )
 
 // The account of the BIP 84 test vector.
@@ -43,6 +44,8 @@ type walletFixture struct {
 	dir string
 	svc wallets.Service
 	txs []*wire.MsgTx // funding, spend, mempool receipt
+
+	sims []string // the simulated devices' addresses, when there are some
 }
 
 func newWalletFixture(tb testing.TB) *walletFixture {
@@ -55,23 +58,43 @@ func newWalletFixture(tb testing.TB) *walletFixture {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	cfg := portfolio.WalletConfig{
+	return newFixtureOf(tb, portfolio.WalletConfig{
 		ID: "cold", Name: "Cold storage", Descriptor: d.String(), Network: "mainnet",
 		Backend: portfolio.Backend{Kind: "electrum", Server: "ssl://electrum.example.org:50002"},
-	}
+	}, &chaincfg.MainNetParams)
+}
+
+// newFixtureOf is the fixture of wallet cfg on the network of params: the
+// demo portfolio with the wallet added (its Ledger holding taking the
+// wallet's balance), and a chain in which the wallet received, paid and
+// has a receipt in the mempool.
+func newFixtureOf(tb testing.TB, cfg portfolio.WalletConfig, params *chaincfg.Params) *walletFixture {
+	tb.Helper()
 	p := portfolio.Demo(tuitest.Clock)
 	p.Wallets = append(p.Wallets, cfg)
 	// The demo's Ledger holding takes its quantity from this wallet.
 	p.Holdings[p.HoldingIndex("btc-ledger")].Wallet = cfg.ID
 	fx := &walletFixture{p: p, cfg: cfg, dir: tb.TempDir()}
-	fx.w = &wallet.Wallet{ID: cfg.ID, Name: cfg.Name, Descriptor: d, Network: descriptor.Mainnet, GapLimit: cfg.Gap()}
+	w, err := service.Open(cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	w.GapLimit = cfg.Gap()
+	fx.w = w
 	fx.svc = wallets.Service{
 		CachePath:  func(id string) (string, error) { return filepath.Join(fx.dir, id+".json"), nil },
 		LabelsPath: func(id string) (string, error) { return filepath.Join(fx.dir, id+".jsonl"), nil },
 	}
 
 	script := func(change bool, i uint32) []byte {
-		x, err := d.Derive(change, i)
+		if m := w.Multisig; m != nil {
+			x, err := m.Derive(change, i)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			return x.PkScript
+		}
+		x, err := w.Descriptor.Derive(change, i)
 		if err != nil {
 			tb.Fatal(err)
 		}
@@ -103,7 +126,7 @@ func newWalletFixture(tb testing.TB) *walletFixture {
 		wire.NewTxOut(500_000, script(false, 2)), wire.NewTxOut(49_99_490_000, foreign))
 	fx.txs = []*wire.MsgTx{fund, pay, receipt}
 
-	blocks := []*wire.MsgBlock{chaincfg.MainNetParams.GenesisBlock}
+	blocks := []*wire.MsgBlock{params.GenesisBlock}
 	for h := int32(1); h <= 12; h++ {
 		txs := []*wire.MsgTx{coinbase(h)}
 		switch h {
@@ -123,7 +146,7 @@ func newWalletFixture(tb testing.TB) *walletFixture {
 		blocks = append(blocks, b)
 	}
 	fx.mem = chaintest.NewMemory(&chaintest.Fixture{
-		Net: &chaincfg.MainNetParams, Blocks: blocks, Mempool: []*wire.MsgTx{receipt},
+		Net: params, Blocks: blocks, Mempool: []*wire.MsgTx{receipt},
 		Scripts: [][]byte{script(false, 0), script(false, 1), script(false, 2), script(true, 0)},
 	})
 	return fx
@@ -170,6 +193,13 @@ func (fx *walletFixture) syncState(ctx context.Context, progress func(wallet.Pro
 
 func mustAddr(tb testing.TB, w *wallet.Wallet, i uint32) string {
 	tb.Helper()
+	if m := w.Multisig; m != nil {
+		d, err := m.Derive(false, i)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return d.Address
+	}
 	d, err := w.Descriptor.Derive(false, i)
 	if err != nil {
 		tb.Fatal(err)

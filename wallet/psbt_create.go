@@ -162,8 +162,10 @@ func DecodeAddress(addr string, net descriptor.Network) ([]byte, error) {
 // to the fee. Inputs and outputs are put in random order.
 //
 // The size is estimated per script type (inputs P2PKH 148 vB, P2SH-P2WPKH
-// 91, P2WPKH 68, P2TR 57.5; outputs 9 bytes plus their script), which is an
-// upper bound of the signed size, so the fee rate paid is at least FeeRate.
+// 91, P2WPKH 68, P2TR 57.5, multisig by its threshold and script, e.g.
+// 104.5 vB for a 2-of-3 P2WSH; outputs 9 bytes plus their script), which
+// is an upper bound of the signed size, so the fee rate paid is at least
+// FeeRate.
 func BuildPSBT(state *State, req Request) (*Draft, error) {
 	w := state.w
 	if w == nil {
@@ -244,8 +246,10 @@ func BuildPSBT(state *State, req Request) (*Draft, error) {
 		return nil, fmt.Errorf("change address: %w", err)
 	}
 	changeDust := dustLimit(change.Script)
-	inWeight := inputWeight(w.Descriptor.Type())
-	segwit := w.Descriptor.Type() != descriptor.PKH
+	inWeight, segwit, err := w.spendWeight()
+	if err != nil {
+		return nil, err
+	}
 
 	// Selection.
 	sel, fee, changeValue, err := selectCoins(cands, len(req.Inputs) > 0, target, outs, change.Script,
@@ -383,6 +387,49 @@ func inputWeight(t descriptor.ScriptType) int64 {
 		return 230 // 57.5 vB
 	}
 	return 148 * 4
+}
+
+// spendWeight is the weight of one of the wallet's inputs, signed, and
+// whether spending it is a segwit spend.
+func (w *Wallet) spendWeight() (int64, bool, error) {
+	if w.Multisig == nil {
+		t := w.Descriptor.Type()
+		return inputWeight(t), t != descriptor.PKH, nil
+	}
+	d, err := w.Multisig.Derive(false, 0)
+	if err != nil {
+		return 0, false, err
+	}
+	k := w.Multisig.Threshold()
+	return multisigInputWeight(w.Multisig.Wrap(), k, len(d.Script)), w.Multisig.Wrap() != descriptor.WrapSH, nil
+}
+
+// multisigInputWeight is the weight of a signed k-of-n multisig input
+// whose multisig script is scriptLen bytes long, with 72-byte signatures:
+//
+//	wsh     outpoint, sequence, empty scriptSig (41 bytes, times 4), and the
+//	        witness: item count, the empty item OP_CHECKMULTISIG pops, k
+//	        signatures, the witness script
+//	sh-wsh  the same with a 35-byte scriptSig pushing the P2WSH program
+//	sh      scriptSig OP_0, k signatures, the redeem script; no witness
+func multisigInputWeight(wrap descriptor.Wrap, k, scriptLen int) int64 {
+	const sig = 1 + 72 // push and signature with its sighash byte
+	witness := int64(wire.VarIntSerializeSize(uint64(k+2)) + 1 + k*sig + wire.VarIntSerializeSize(uint64(scriptLen)) + scriptLen)
+	switch wrap {
+	case descriptor.WrapWSH:
+		return 41*4 + witness
+	case descriptor.WrapSHWSH:
+		return 76*4 + witness
+	}
+	push := 1
+	switch {
+	case scriptLen > 255:
+		push = 3 // OP_PUSHDATA2
+	case scriptLen > 75:
+		push = 2 // OP_PUSHDATA1
+	}
+	ss := 1 + k*sig + push + scriptLen
+	return int64(32+4+wire.VarIntSerializeSize(uint64(ss))+ss+4) * 4
 }
 
 // estimateVSize is the virtual size of a transaction with n inputs of the

@@ -13,6 +13,9 @@ package wallet
 //     the REDEEM_SCRIPT;
 //   - tr inputs (key path only): TAP_BIP32_DERIVATION with no leaf hashes
 //     and TAP_INTERNAL_KEY (BIP 371);
+//   - multisig inputs: BIP32_DERIVATION of every cosigner's key, the
+//     WITNESS_SCRIPT (wsh, sh-wsh) and the REDEEM_SCRIPT (sh-wsh, sh);
+//     legacy sh inputs get NON_WITNESS_UTXO only, as pkh ones;
 //   - the change output: the same derivations (and redeem script or
 //     internal key), so that devices show it as change instead of asking
 //     the user to confirm it as a payment.
@@ -27,6 +30,9 @@ import (
 
 func updatePSBT(state *State, d *Draft) error {
 	w := state.w
+	if w.Multisig != nil {
+		return updateMultisig(state, d)
+	}
 	typ := w.Descriptor.Type()
 	p := d.Packet
 	for i, u := range d.Inputs {
@@ -75,6 +81,53 @@ func updatePSBT(state *State, d *Draft) error {
 		}
 	}
 	return nil
+}
+
+// updateMultisig is updatePSBT for a multisig wallet.
+func updateMultisig(state *State, d *Draft) error {
+	m := state.w.Multisig
+	p := d.Packet
+	segwit := m.Wrap() != descriptor.WrapSH
+	for i, u := range d.Inputs {
+		prev := state.prevTx(u.OutPoint.Hash)
+		if prev == nil || int(u.OutPoint.Index) >= len(prev.TxOut) {
+			return fmt.Errorf("input %s: previous transaction unknown", u.OutPoint)
+		}
+		der, err := m.Derive(u.Change, u.Index)
+		if err != nil {
+			return fmt.Errorf("input %s: %w", u.OutPoint, err)
+		}
+		if string(der.PkScript) != string(prev.TxOut[u.OutPoint.Index].PkScript) {
+			return fmt.Errorf("input %s: script does not match the wallet's derivation", u.OutPoint)
+		}
+		in := &p.Inputs[i]
+		in.NonWitnessUtxo = prev
+		if segwit {
+			in.WitnessUtxo = prev.TxOut[u.OutPoint.Index]
+		}
+		in.WitnessScript, in.RedeemScript = der.WitnessScript, der.RedeemScript
+		in.Bip32Derivation = multisigDerivations(der)
+	}
+	if d.ChangeOutput >= 0 {
+		der, err := m.Derive(d.Change.Change, d.Change.Index)
+		if err != nil {
+			return fmt.Errorf("change output: %w", err)
+		}
+		out := &p.Outputs[d.ChangeOutput]
+		out.WitnessScript, out.RedeemScript = der.WitnessScript, der.RedeemScript
+		out.Bip32Derivation = multisigDerivations(der)
+	}
+	return nil
+}
+
+// multisigDerivations are the BIP 32 derivations of every cosigner's key
+// at a multisig output, in the descriptor's order.
+func multisigDerivations(m descriptor.MultisigDerived) []*psbt.Bip32Derivation {
+	out := make([]*psbt.Bip32Derivation, len(m.Keys))
+	for i, k := range m.Keys {
+		out[i] = bip32Derivation(k)
+	}
+	return out
 }
 
 func bip32Derivation(d descriptor.Derived) *psbt.Bip32Derivation {

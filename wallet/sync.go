@@ -120,7 +120,7 @@ type syncer struct {
 // extend derives the scripts a chain needs so that it ends in GapLimit
 // unused ones, appends them to the state and returns them.
 func (s *syncer) extend(change bool) ([]*scriptState, error) {
-	if _, _, ok := s.w.chainDesc(change); !ok {
+	if !s.w.hasChain(change) {
 		return nil, nil
 	}
 	scripts := s.st.chains[chainIdx(change)]

@@ -23,6 +23,11 @@ const ReorgMargin = 6
 // case ChangeDescriptor may give the change chain. A wallet with no change
 // chain sends change to its next unused receive address.
 //
+// Multisig, instead of Descriptor, makes a k-of-n multisig wallet
+// (wsh, sh(wsh) or sh of multi or sortedmulti): its descriptor holds the
+// receive and change chains of every cosigner's key. Exactly one of
+// Descriptor and Multisig is set.
+//
 // BirthdayHeight is the height of the first block that may hold one of the
 // wallet's transactions; scans start there (0: from genesis). A birthday
 // given as a date needs the block at that date, which chain.Source cannot
@@ -38,6 +43,8 @@ type Wallet struct {
 	Network        descriptor.Network // must match the descriptors'; zero: take theirs
 	BirthdayHeight int32
 	GapLimit       int // zero: DefaultGapLimit
+
+	Multisig *descriptor.Multisig // a multisig wallet, see above
 }
 
 // Errors of wallet configuration.
@@ -52,6 +59,15 @@ var (
 func (w *Wallet) Validate() error {
 	if err := checkID(w.ID); err != nil {
 		return err
+	}
+	if w.Multisig != nil {
+		if w.Descriptor != nil || w.ChangeDescriptor != nil {
+			return fmt.Errorf("wallet %q: a multisig wallet takes no single-sig descriptor", w.ID)
+		}
+		if w.Network != 0 && w.Network != w.Multisig.Network() {
+			return fmt.Errorf("wallet %q is on %s but its descriptor is for %s", w.ID, w.Network, w.Multisig.Network())
+		}
+		return w.checkLimits()
 	}
 	if w.Descriptor == nil {
 		return ErrNoDescriptor
@@ -71,6 +87,10 @@ func (w *Wallet) Validate() error {
 			return fmt.Errorf("wallet %q: change descriptor is %s, receive descriptor %s", w.ID, w.ChangeDescriptor.Type(), w.Descriptor.Type())
 		}
 	}
+	return w.checkLimits()
+}
+
+func (w *Wallet) checkLimits() error {
 	if w.GapLimit < 0 {
 		return fmt.Errorf("wallet %q: negative gap limit", w.ID)
 	}
@@ -93,7 +113,19 @@ func checkID(id string) error {
 }
 
 // Net returns the wallet's network.
-func (w *Wallet) Net() descriptor.Network { return w.Descriptor.Network() }
+func (w *Wallet) Net() descriptor.Network {
+	if w.Multisig != nil {
+		return w.Multisig.Network()
+	}
+	return w.Descriptor.Network()
+}
+
+// IsMultisig tells whether the wallet is a multisig one (Multisig set).
+func (w *Wallet) IsMultisig() bool { return w.Multisig != nil }
+
+// String returns the wallet's descriptor in canonical form with its
+// checksum (with the change descriptor after a space, when there is one).
+func (w *Wallet) String() string { return w.identity() }
 
 func (w *Wallet) gapLimit() int {
 	if w.GapLimit > 0 {
@@ -104,11 +136,14 @@ func (w *Wallet) gapLimit() int {
 
 // HasChange tells whether the wallet has a change chain of its own.
 func (w *Wallet) HasChange() bool {
-	return w.ChangeDescriptor != nil || w.Descriptor.HasChange()
+	return w.Multisig != nil || w.ChangeDescriptor != nil || w.Descriptor.HasChange()
 }
 
 // identity is what a cached State must have been built from to be reused.
 func (w *Wallet) identity() string {
+	if w.Multisig != nil {
+		return w.Multisig.String()
+	}
 	s := w.Descriptor.String()
 	if w.ChangeDescriptor != nil {
 		s += " " + w.ChangeDescriptor.String()
@@ -132,6 +167,9 @@ func (w *Wallet) chainDesc(change bool) (d *descriptor.Descriptor, flag bool, ok
 
 // rangeLen is how many indexes a chain has: 1 for a descriptor without "/*".
 func (w *Wallet) ranged(change bool) bool {
+	if w.Multisig != nil {
+		return true
+	}
 	d, _, ok := w.chainDesc(change)
 	return ok && d.IsRange()
 }
@@ -139,6 +177,17 @@ func (w *Wallet) ranged(change bool) bool {
 // derive returns the outputs at indexes from..from+count-1 of a chain. For a
 // descriptor without "/*", only index 0 exists.
 func (w *Wallet) derive(change bool, from, count uint32) ([]descriptor.Derived, error) {
+	if w.Multisig != nil {
+		ms, err := w.Multisig.DeriveRange(change, from, count)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]descriptor.Derived, len(ms))
+		for i, m := range ms {
+			out[i] = multisigOutput(m)
+		}
+		return out, nil
+	}
 	d, flag, ok := w.chainDesc(change)
 	if !ok {
 		return nil, nil
@@ -166,6 +215,10 @@ func (w *Wallet) derive(change bool, from, count uint32) ([]descriptor.Derived, 
 
 // deriveOne returns the output at one index of a chain.
 func (w *Wallet) deriveOne(change bool, index uint32) (descriptor.Derived, error) {
+	if w.Multisig != nil {
+		m, err := w.Multisig.Derive(change, index)
+		return multisigOutput(m), err
+	}
 	d, flag, ok := w.chainDesc(change)
 	if !ok {
 		return descriptor.Derived{}, fmt.Errorf("wallet %q has no change chain", w.ID)
@@ -173,4 +226,56 @@ func (w *Wallet) deriveOne(change bool, index uint32) (descriptor.Derived, error
 	o, err := d.Derive(flag, index)
 	o.Change = change
 	return o, err
+}
+
+// multisigOutput is the part of a multisig output that sync and the
+// state need: its script and address (the keys are in the
+// MultisigDerived, for PSBTs).
+func multisigOutput(m descriptor.MultisigDerived) descriptor.Derived {
+	return descriptor.Derived{Change: m.Change, Index: m.Index, Script: m.PkScript, RedeemScript: m.RedeemScript, Address: m.Address}
+}
+
+// hasChain tells whether the wallet has the chain.
+func (w *Wallet) hasChain(change bool) bool {
+	if w.Multisig != nil {
+		return true
+	}
+	_, _, ok := w.chainDesc(change)
+	return ok
+}
+
+// KeyOrigins returns the full derivation of every key of the output at
+// index of a chain: one for a single-sig wallet, one per cosigner in the
+// descriptor's order for a multisig one. A hardware wallet shows the
+// address at the path that carries its fingerprint.
+func (w *Wallet) KeyOrigins(change bool, index uint32) ([]descriptor.KeyOrigin, error) {
+	if w.Multisig != nil {
+		m, err := w.Multisig.Derive(change, index)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]descriptor.KeyOrigin, len(m.Keys))
+		for i, k := range m.Keys {
+			out[i] = k.Origin
+		}
+		return out, nil
+	}
+	d, err := w.deriveOne(change, index)
+	if err != nil {
+		return nil, err
+	}
+	return []descriptor.KeyOrigin{d.Origin}, nil
+}
+
+// Kind describes the wallet's script in a few words: "wpkh", or for a
+// multisig wallet "2-of-3 wsh sortedmulti".
+func (w *Wallet) Kind() string {
+	if m := w.Multisig; m != nil {
+		fn := "multi"
+		if m.Sorted() {
+			fn = "sortedmulti"
+		}
+		return fmt.Sprintf("%d-of-%d %s %s", m.Threshold(), m.N(), m.Wrap(), fn)
+	}
+	return w.Descriptor.Type().String()
 }

@@ -13,6 +13,8 @@ package devices
 
 import (
 	"context"
+	"encoding/hex"
+	"fmt"
 	"time"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -448,6 +450,11 @@ type devWallet struct {
 	index uint32
 	addr  string
 	err   error
+
+	// A multisig wallet the device is a cosigner of: its policy
+	// ("2-of-3 wsh sortedmulti") and its registration on the device.
+	policy string
+	ms     *device.RegisteredMultisig
 }
 
 // deviceWallets lists the portfolio's wallets whose key origin is the
@@ -473,6 +480,12 @@ func (m *Model) findWallets(fpr uint32) []devWallet {
 		if err != nil {
 			continue
 		}
+		if descriptor.IsMultisig(w.Descriptor) {
+			if dw, ok := m.multisigWallet(w, net, fpr); ok {
+				out = append(out, dw)
+			}
+			continue
+		}
 		desc, err := descriptor.Parse(w.Descriptor, net)
 		if err != nil {
 			continue
@@ -495,6 +508,43 @@ func (m *Model) findWallets(fpr uint32) []devWallet {
 		out = append(out, dw)
 	}
 	return out
+}
+
+// multisigWallet is the devWallet of a multisig wallet of the portfolio
+// that the device with fingerprint fpr is a cosigner of (ok false when it
+// is not): its next receive address, and the wallet's registration on
+// the device, without which the device cannot show it.
+func (m *Model) multisigWallet(cfg portfolio.WalletConfig, net descriptor.Network, fpr uint32) (devWallet, bool) {
+	ms, err := descriptor.ParseMultisig(cfg.Descriptor, net)
+	if err != nil {
+		return devWallet{}, false
+	}
+	ours := false
+	for _, k := range ms.Keys() {
+		ours = ours || fingerprint(k.Origin.Fingerprint) == fpr
+	}
+	if !ours {
+		return devWallet{}, false
+	}
+	dw := devWallet{cfg: cfg, policy: (&wallet.Wallet{Multisig: ms}).Kind()}
+	if n, ok := m.next[cfg.ID]; ok {
+		dw.index = n.index
+	}
+	r := m.Portfolio().Registration(ms.String(), fmt.Sprintf("%08x", fpr))
+	var data []byte
+	if r != nil {
+		data, err = hex.DecodeString(r.Data)
+	}
+	switch x, derr := ms.Derive(false, dw.index); {
+	case derr != nil:
+		dw.err = derr
+	case r == nil || err != nil:
+		dw.err = fmt.Errorf("not registered on this device: hardfolio hw register --device URI --wallet %s", cfg.ID)
+	default:
+		dw.addr = x.Address
+		dw.ms = &device.RegisteredMultisig{Multisig: common.DeviceMultisig(ms, r.Name), Registration: data}
+	}
+	return dw, true
 }
 
 func fingerprint(b [4]byte) uint32 {
@@ -542,7 +592,16 @@ func (m *Model) startVerify() tea.Cmd {
 			return verifiedMsg{gen: gen, res: res}
 		}
 		defer dev.Close()
-		res.device, res.err = dev.Address(ctx, w.ref, false, w.index, true)
+		if w.ms == nil {
+			res.device, res.err = dev.Address(ctx, w.ref, false, w.index, true)
+			return verifiedMsg{gen: gen, res: res}
+		}
+		md, ok := dev.(device.MultisigDevice)
+		if !ok {
+			res.err = fmt.Errorf("%w: this device does not show multisig addresses", device.ErrUnsupported)
+			return verifiedMsg{gen: gen, res: res}
+		}
+		res.device, res.err = md.MultisigAddress(ctx, w.ms.Multisig, w.ms.Registration, false, w.index, true)
 		return verifiedMsg{gen: gen, res: res}
 	}
 }

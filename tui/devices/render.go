@@ -161,6 +161,9 @@ func (m *Model) detailLines() []string {
 			marker = " › "
 		}
 		line := marker + st.Text.Strong.Render(w.cfg.ID) + st.Text.Muted.Render(" "+w.cfg.Network)
+		if w.policy != "" {
+			line += st.Text.Muted.Render(" · " + w.policy + ", a cosigner")
+		}
 		out = append(out, line)
 		if i != m.wallet {
 			continue

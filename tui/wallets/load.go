@@ -16,6 +16,7 @@ import (
 	"codeberg.org/hardfolio/hardfolio/portfolio"
 	"codeberg.org/hardfolio/hardfolio/wallet"
 	"codeberg.org/hardfolio/hardfolio/wallet/chain"
+	"codeberg.org/hardfolio/hardfolio/wallet/descriptor"
 	"codeberg.org/hardfolio/hardfolio/wallet/labels"
 	"codeberg.org/hardfolio/hardfolio/wallet/service"
 )
@@ -171,6 +172,13 @@ type entry struct {
 	bal      wallet.Balance
 	state    *wallet.State // what the cache held; never modified, so shared freely
 
+	// A multisig wallet's policy ("2-of-3 wsh sortedmulti"), its
+	// canonical descriptor and its cosigners' master fingerprints, in
+	// the descriptor's order; empty for a single-sig wallet.
+	policy    string
+	desc      string
+	cosigners []uint32
+
 	next      addrRow // the next unused receive address
 	nextErr   error
 	addrs     []addrRow // receive chain, then change chain
@@ -235,6 +243,9 @@ func readEntry(svc Service, cfg portfolio.WalletConfig, st *wallet.State) entry 
 	if err != nil {
 		e.err = err
 		return e
+	}
+	if w.IsMultisig() {
+		e.policy, e.desc, e.cosigners = w.Kind(), w.String(), cosigners(w)
 	}
 	var synced time.Time
 	switch {
@@ -381,12 +392,20 @@ func chainAddresses(st *wallet.State, change bool, gap uint32) []wallet.AddressI
 
 // derivation writes an address's full path: m/84h/0h/0h/0/5 from the
 // device whose fingerprint is given in brackets.
+//
+// For a multisig wallet it is the path below the cosigners' keys, then
+// their fingerprints: m/48h/0h/0h/2h/0/5 (f5acc2fd, 73c5da0a, 1a2b3c4d)
+// when every cosigner's key has the same origin path, else
+// …/0/5 (f5acc2fd, 73c5da0a, 1a2b3c4d).
 func derivation(w *wallet.Wallet, change bool, index uint32) string {
-	d, err := w.Descriptor.Derive(change, index)
-	if err != nil {
+	origins, err := w.KeyOrigins(change, index)
+	if err != nil || len(origins) == 0 {
 		return "?"
 	}
-	o := d.Origin.String()
+	if len(origins) > 1 {
+		return descriptor.JoinOrigins(origins)
+	}
+	o := origins[0].String()
 	fp, path, ok := strings.Cut(o, "/")
 	if !ok {
 		return o
@@ -487,4 +506,20 @@ func describeProgress(p wallet.Progress) string {
 		s += " " + strconv.Itoa(p.Done) + "/" + strconv.Itoa(p.Total)
 	}
 	return s
+}
+
+// cosigners returns a multisig wallet's cosigners' master fingerprints,
+// in the descriptor's order.
+func cosigners(w *wallet.Wallet) []uint32 {
+	var out []uint32
+	for _, k := range w.Multisig.Keys() {
+		out = append(out, fingerprint(k.Origin.Fingerprint))
+	}
+	return out
+}
+
+// fingerprint reads a key origin's fingerprint as a number, as devices
+// report theirs.
+func fingerprint(fp [4]byte) uint32 {
+	return uint32(fp[0])<<24 | uint32(fp[1])<<16 | uint32(fp[2])<<8 | uint32(fp[3])
 }

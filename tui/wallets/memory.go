@@ -75,7 +75,7 @@ type memStates struct {
 func (m *memStates) load(w *wallet.Wallet) (*wallet.State, time.Time, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if s, ok := m.states[w.ID]; ok && s.st.Wallet().Descriptor.String() == w.Descriptor.String() {
+	if s, ok := m.states[w.ID]; ok && s.st.Wallet().String() == w.String() {
 		return s.st, s.synced, nil
 	}
 	return wallet.NewState(w), time.Time{}, nil

@@ -115,7 +115,12 @@ type listCol struct {
 func (m *Model) listCols() []listCol {
 	cols := []listCol{
 		{title: "Wallet", cell: func(i int) string { return m.cfgs[i].Name }},
-		{title: "Network", drop: 3, cell: func(i int) string { return m.cfgs[i].Network }},
+		{title: "Network", drop: 3, cell: func(i int) string {
+			if e := m.entryAt(i); e != nil && e.policy != "" {
+				return m.cfgs[i].Network + " · " + strings.SplitN(e.policy, " ", 2)[0]
+			}
+			return m.cfgs[i].Network
+		}},
 		{title: "Backend", drop: 1, cell: func(i int) string { return m.backendText(m.cfgs[i].Backend) }},
 		{title: "Balance (BTC)", right: true, cell: func(i int) string {
 			if e := m.entryAt(i); e != nil && e.err == nil {
@@ -365,6 +370,23 @@ func (m *Model) receiveLines() []string {
 	}
 	field("Backend", m.backendText(cfg.Backend))
 	field("Cache", e.cache.String())
+	if e.policy != "" {
+		field("Multisig", e.policy)
+		var fprs, reg []string
+		for _, fp := range e.cosigners {
+			f := fmt.Sprintf("%08x", fp)
+			fprs = append(fprs, f)
+			if m.Portfolio().Registration(e.desc, f) != nil {
+				reg = append(reg, f)
+			}
+		}
+		field("Cosigners", strings.Join(fprs, ", "))
+		if len(reg) == 0 {
+			field("Registered", "on no device yet: hardfolio hw register")
+		} else {
+			field("Registered", "on "+strings.Join(reg, ", "))
+		}
+	}
 	add("")
 	add(st.Text.Strong.Render("Next receive address"))
 	if e.nextErr != nil {

@@ -122,6 +122,9 @@ type sendForm struct {
 	gen      int
 	result   *sendResult
 	sign     *signState // signing the result on a device, once started
+	// partial is the PSBT with the signatures of the cosigners who have
+	// signed so far (multisig), which the next one signs.
+	partial *psbt.Packet
 	// canSign is why the summary cannot offer signing, or "".
 	canSign string
 	backend string // where a broadcast goes, in words
@@ -570,10 +573,11 @@ func (m *Model) built(msg sendBuiltMsg) tea.Cmd {
 		return nil
 	}
 	r := &sendResult{draft: msg.draft, req: msg.req, path: msg.path, base64: msg.base64}
+	f.result, f.partial = r, nil
 	_, f.canSign = m.canSign()
 	f.backend = m.backendText(f.cfg.Backend)
 	r.summary = f.summaryLines(r)
-	f.result, f.offset = r, 0
+	f.offset = 0
 	f.setFocus(nil)
 	if r.path == "" {
 		return common.Status(common.Info, "PSBT built (demo: not written to a file)")

@@ -21,11 +21,13 @@ package wallets
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
 
+	"github.com/btcsuite/btcd/btcutil/psbt"
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
@@ -62,6 +64,9 @@ type signState struct {
 	ctx    context.Context // the signing's, with its timeout
 	cancel context.CancelFunc
 	info   SignerInfo
+	pkt    *psbt.Packet   // what is being signed
+	turns  []cosignerTurn // multisig: the cosigners looked for
+	fpr    uint32         // multisig: the cosigner found
 	res    *service.Signed
 	path   string // the signed PSBT file, outside the demo
 	txid   string
@@ -73,6 +78,7 @@ type signerOpenedMsg struct {
 	form, gen int
 	dev       Signer
 	info      SignerInfo
+	fpr       uint32 // multisig: the cosigner whose device it is
 	err       error
 }
 
@@ -115,21 +121,80 @@ func (f *sendForm) walletFingerprint() (uint32, bool) {
 	if !ok {
 		return 0, false
 	}
-	fp := o.Fingerprint
-	return uint32(fp[0])<<24 | uint32(fp[1])<<16 | uint32(fp[2])<<8 | uint32(fp[3]), true
+	return fingerprint(o.Fingerprint), true
 }
 
 // canSign says whether the summary offers signing on a device, and why not.
 func (m *Model) canSign() (uint32, string) {
 	f := m.send
-	fpr, ok := f.walletFingerprint()
-	switch {
-	case m.svc.OpenSigner == nil:
+	if m.svc.OpenSigner == nil {
 		return 0, "signing on a device is not available here"
-	case !ok:
+	}
+	if f.state.Wallet().IsMultisig() {
+		if len(m.nextCosigners()) == 0 {
+			return 0, "no cosigner who has still to sign has this wallet registered on their device: hardfolio hw register"
+		}
+		return 0, ""
+	}
+	fpr, ok := f.walletFingerprint()
+	if !ok {
 		return 0, "the wallet's descriptor has no key origin [fingerprint/path], so no device can tell its keys"
 	}
 	return fpr, ""
+}
+
+// cosignerTurn is a multisig cosigner who may sign next: the device's
+// fingerprint and the wallet as registered on it.
+type cosignerTurn struct {
+	fpr uint32
+	reg device.RegisteredMultisig
+}
+
+// nextCosigners returns, for a multisig wallet, the cosigners whose
+// devices have the wallet registered (in the portfolio's registrations)
+// and who have not signed the PSBT yet, in the descriptor's order.
+func (m *Model) nextCosigners() []cosignerTurn {
+	f := m.send
+	w := f.state.Wallet()
+	pkt := f.toSign()
+	var out []cosignerTurn
+	for _, k := range w.Multisig.Keys() {
+		fpr := fingerprint(k.Origin.Fingerprint)
+		r := m.Portfolio().Registration(w.String(), fmt.Sprintf("%08x", fpr))
+		if r == nil || wallet.SignedBy(pkt, fpr) {
+			continue
+		}
+		data, err := hex.DecodeString(r.Data)
+		if err != nil {
+			continue
+		}
+		out = append(out, cosignerTurn{fpr: fpr, reg: device.RegisteredMultisig{Multisig: common.DeviceMultisig(w.Multisig, r.Name), Registration: data}})
+	}
+	return out
+}
+
+// toSign is the PSBT the next signing starts from: the last cosigner's
+// result, else the one built.
+func (f *sendForm) toSign() *psbt.Packet {
+	if f.partial != nil {
+		return f.partial
+	}
+	return f.result.draft.Packet
+}
+
+// multisigSigner signs with one cosigner's device for the wallet
+// registered on it.
+type multisigSigner struct {
+	Signer
+	reg device.RegisteredMultisig
+}
+
+func (s multisigSigner) SignPSBT(ctx context.Context, pkt *psbt.Packet) (*psbt.Packet, error) {
+	d, ok := s.Signer.(device.Device)
+	if !ok {
+		return nil, fmt.Errorf("%w: this signer does not sign for multisig wallets", device.ErrUnsupported)
+	}
+	return device.SignAll(ctx, d, pkt, []device.RegisteredMultisig{s.reg})
 }
 
 // summaryKey handles a key on the summary of a built PSBT.
@@ -162,7 +227,7 @@ func (m *Model) summaryKey(msg tea.KeyMsg) tea.Cmd {
 		}
 	}
 	switch {
-	case key.Matches(msg, km.SignOnDevice) && (s == nil || s.stage == signIdle):
+	case key.Matches(msg, km.SignOnDevice) && (s == nil || s.stage == signIdle || m.nextTurn()):
 		return m.startSign()
 	case key.Matches(msg, km.Cancel), key.Matches(msg, km.Accept):
 		m.closeSend()
@@ -191,15 +256,42 @@ func (m *Model) startSign() tea.Cmd {
 		f.refreshSummary()
 		return nil
 	}
+	var turns []cosignerTurn
+	if f.state.Wallet().IsMultisig() {
+		turns = m.nextCosigners()
+	}
+	pkt := f.toSign()
 	f.gen++
 	ctx, cancel := context.WithTimeout(context.Background(), signTimeout)
-	f.sign = &signState{stage: signFinding, gen: f.gen, ctx: ctx, cancel: cancel}
+	f.sign = &signState{stage: signFinding, gen: f.gen, ctx: ctx, cancel: cancel, pkt: pkt, turns: turns}
 	f.refreshSummary()
 	open, id, gen := m.svc.OpenSigner, f.id, f.gen
 	return func() tea.Msg {
-		dev, info, err := open(ctx, fpr)
-		return signerOpenedMsg{form: id, gen: gen, dev: dev, info: info, err: err}
+		if turns == nil {
+			dev, info, err := open(ctx, fpr)
+			return signerOpenedMsg{form: id, gen: gen, dev: dev, info: info, err: err}
+		}
+		// The first cosigner's device that is attached.
+		var errs []error
+		for _, c := range turns {
+			dev, info, err := open(ctx, c.fpr)
+			if err == nil {
+				return signerOpenedMsg{form: id, gen: gen, dev: multisigSigner{dev, c.reg}, info: info, fpr: c.fpr}
+			}
+			errs = append(errs, fmt.Errorf("%08x: %w", c.fpr, err))
+			if ctx.Err() != nil {
+				break
+			}
+		}
+		return signerOpenedMsg{form: id, gen: gen, err: errors.Join(errs...)}
 	}
+}
+
+// nextTurn tells whether the summary offers the next cosigner's turn: a
+// multisig PSBT signed by some cosigners, with a registered one left.
+func (m *Model) nextTurn() bool {
+	s := m.send.sign
+	return s != nil && s.stage == signPartial && m.send.state.Wallet().IsMultisig() && len(m.nextCosigners()) > 0
 }
 
 // live returns the form's signing when a reply for (form, gen) is still
@@ -228,10 +320,10 @@ func (m *Model) signerOpened(msg signerOpenedMsg) tea.Cmd {
 		f.refreshSummary()
 		return nil
 	}
-	s.stage, s.info = signConfirming, msg.info
+	s.stage, s.info, s.fpr = signConfirming, msg.info, msg.fpr
 	f.refreshSummary()
 	// The context is the one the signing was started with: esc cancels it.
-	ctx, dev, pkt, path, demo, id, gen := s.ctx, msg.dev, f.result.draft.Packet, f.result.path, f.ctx.Demo, f.id, msg.gen
+	ctx, dev, pkt, path, demo, id, gen := s.ctx, msg.dev, s.pkt, f.result.path, f.ctx.Demo, f.id, msg.gen
 	return func() tea.Msg {
 		defer dev.Close()
 		res, err := service.SignWith(ctx, dev, pkt)
@@ -264,7 +356,15 @@ func (m *Model) signed(msg signedMsg) tea.Cmd {
 	switch {
 	case !msg.res.Complete:
 		s.stage = signPartial
+		f.partial = msg.res.Packet
 		s.msg = s.where(fmt.Sprintf("The %s added %d signatures, but the transaction needs more: %v.", s.vendor(), msg.res.Added, msg.res.Pending), " for the other signers")
+		if f.state.Wallet().IsMultisig() {
+			if m.nextTurn() {
+				s.msg += fmt.Sprintf(" Plug in the next cosigner's device and press %s.", m.Keys.SignOnDevice.Help().Key)
+			} else {
+				s.msg += " No other cosigner has this wallet registered on their device here: they sign the file with hardfolio wallet sign " + f.cfg.ID + "."
+			}
+		}
 	case !m.svc.hasBackend(f.cfg):
 		s.stage = signKept
 		s.msg = s.where("Signed. The wallet has no backend to broadcast through.", "")
@@ -342,7 +442,9 @@ func (m *sendForm) signLines(w int, canSign string, backend string) []string {
 			out = append(out, "")
 		}
 		wrap(st.Text.Strong.Render, "Nothing has been broadcast.")
-		if canSign == "" {
+		if canSign == "" && m.state.Wallet().IsMultisig() {
+			wrap(st.Text.Normal.Render, km.SignOnDevice.Help().Key+" signs it on a cosigner's device that has the wallet registered, then on the next one; or each cosigner signs the file with `hardfolio wallet sign "+m.cfg.ID+" FILE --sign-with URI`.")
+		} else if canSign == "" {
 			wrap(st.Text.Normal.Render, km.SignOnDevice.Help().Key+" signs it on your hardware wallet (the device whose fingerprint the wallet's keys carry); or sign the file with any PSBT signer and `hardfolio wallet broadcast "+m.cfg.ID+" FILE` it.")
 		} else {
 			wrap(st.Text.Normal.Render, "Sign it with any PSBT signer (`hardfolio wallet send --sign-with` or `hardfolio hw sign` on the command line), then `hardfolio wallet broadcast "+m.cfg.ID+" FILE` with the signed file.")
@@ -351,10 +453,22 @@ func (m *sendForm) signLines(w int, canSign string, backend string) []string {
 	}
 	switch s.stage {
 	case signFinding:
+		if s.turns != nil {
+			var fprs []string
+			for _, c := range s.turns {
+				fprs = append(fprs, fmt.Sprintf("%08x", c.fpr))
+			}
+			wrap(st.Text.Warn.Render, fmt.Sprintf("Looking for a cosigner's device (%s)… (%s cancels)", strings.Join(fprs, ", "), km.Cancel.Help().Key))
+			break
+		}
 		fpr, _ := m.walletFingerprint()
 		wrap(st.Text.Warn.Render, fmt.Sprintf("Looking for the device with fingerprint %08x… (%s cancels)", fpr, km.Cancel.Help().Key))
 	case signConfirming:
-		wrap(st.Text.Warn.Render, fmt.Sprintf("Confirm the transaction on your %s: check each output and the fee. (%s cancels)", s.vendor(), km.Cancel.Help().Key))
+		who := s.vendor()
+		if s.fpr != 0 {
+			who += fmt.Sprintf(" (cosigner %08x)", s.fpr)
+		}
+		wrap(st.Text.Warn.Render, fmt.Sprintf("Confirm the transaction on your %s: check each output and the fee. (%s cancels)", who, km.Cancel.Help().Key))
 	case signAsk, signBroadcasting, signSent, signKept, signPartial:
 		if s.res != nil && s.res.Complete {
 			wrap(st.Text.Title.Render, "Signed on your "+s.vendor())
@@ -415,6 +529,8 @@ func (m *Model) summaryHelp() []key.Binding {
 	b := []key.Binding{km.Up, km.Down}
 	if m.send.canSign == "" && (m.send.sign == nil || m.send.sign.stage == signIdle) {
 		b = append(b, withHelp(km.SignOnDevice, "sign on device"))
+	} else if m.nextTurn() {
+		b = append(b, withHelp(km.SignOnDevice, "next cosigner signs"))
 	}
 	return append(b, withHelp(km.Cancel, "close"))
 }

@@ -10,15 +10,17 @@ package descriptor
 // and a final "/*" (KEY/<0;1>/*): the form of BIP 48 accounts and of the
 // wallet policies devices register. A Multisig is read and derived here
 // so that what a device shows can be checked against what the cosigners'
-// keys give; the watch-only wallet itself (sync, payments) handles
-// single-sig descriptors only.
+// keys give, and the watch-only wallet syncs, pays from and exports them.
 
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/btcsuite/btcd/btcutil"
 	"github.com/btcsuite/btcd/txscript"
@@ -48,6 +50,26 @@ type Multisig struct {
 	sorted bool
 	keys   []*key
 	net    Network
+
+	// perKey derives each cosigner's keys through a single-key descriptor
+	// of it, with the fast batched derivation of derive.go; made once.
+	perKey *perKey
+}
+
+type perKey struct {
+	once  sync.Once
+	descs []*Descriptor
+}
+
+// keyDescs returns one single-key descriptor per cosigner's key, whose
+// receive and change chains are the key's.
+func (m *Multisig) keyDescs() []*Descriptor {
+	m.perKey.once.Do(func() {
+		for _, k := range m.keys {
+			m.perKey.descs = append(m.perKey.descs, newDescriptor(WPKH, m.net, k))
+		}
+	})
+	return m.perKey.descs
 }
 
 // MultisigKey is one cosigner's key as the descriptor gives it.
@@ -81,7 +103,7 @@ func ParseMultisig(desc string, net Network) (*Multisig, error) {
 	if !ok {
 		return nil, errAt(0, ErrSyntax, "expected a script expression such as wsh(sortedmulti(2,KEY,KEY,KEY))")
 	}
-	m := &Multisig{net: net}
+	m := &Multisig{net: net, perKey: &perKey{}}
 	switch c.name {
 	case "wsh":
 		m.wrap = WrapWSH
@@ -189,6 +211,14 @@ func (m *Multisig) Keys() []MultisigKey {
 
 // String returns the canonical descriptor with its checksum.
 func (m *Multisig) String() string {
+	s := m.text((*key).String)
+	sum, _ := Checksum(s)
+	return s + "#" + sum
+}
+
+// text writes the descriptor without checksum, each key as keyText
+// writes it.
+func (m *Multisig) text(keyText func(*key) string) string {
 	var b strings.Builder
 	fn := "multi"
 	if m.sorted {
@@ -196,20 +226,17 @@ func (m *Multisig) String() string {
 	}
 	b.WriteString(fn + "(" + strconv.Itoa(m.k))
 	for _, k := range m.keys {
-		b.WriteString("," + k.String())
+		b.WriteString("," + keyText(k))
 	}
 	b.WriteString(")")
 	s := b.String()
 	switch m.wrap {
 	case WrapWSH:
-		s = "wsh(" + s + ")"
+		return "wsh(" + s + ")"
 	case WrapSHWSH:
-		s = "sh(wsh(" + s + "))"
-	default:
-		s = "sh(" + s + ")"
+		return "sh(wsh(" + s + "))"
 	}
-	sum, _ := Checksum(s)
-	return s + "#" + sum
+	return "sh(" + s + ")"
 }
 
 // MultisigDerived is one output of a multisig descriptor.
@@ -232,31 +259,23 @@ type MultisigDerived struct {
 // Derive returns the output at index of the receive chain, or of the
 // change chain when change is set.
 func (m *Multisig) Derive(change bool, index uint32) (MultisigDerived, error) {
-	out := MultisigDerived{Change: change, Index: index}
 	if index >= 1<<31 {
-		return out, errNoPos(ErrRange, "index %d is hardened: watch-only derivation stops at 2147483647", index)
+		return MultisigDerived{Change: change, Index: index}, errNoPos(ErrRange, "index %d is hardened: watch-only derivation stops at 2147483647", index)
 	}
-	pubs := make([][]byte, len(m.keys))
-	for i, k := range m.keys {
-		step := k.multi[0]
-		if change {
-			step = k.multi[1]
-		}
-		x, err := k.ext.key.Derive(step)
-		if err == nil {
-			x, err = x.Derive(index)
-		}
-		if err != nil {
-			return out, errNoPos(ErrInvalidChild, "key %d at %d/%d: %v", i+1, step, index, err)
-		}
-		pub, err := x.ECPubKey()
-		if err != nil {
-			return out, errNoPos(ErrInvalidKey, "key %d: %v", i+1, err)
-		}
-		pubs[i] = pub.SerializeCompressed()
-		o := k.origin.clone()
-		o.Path = append(o.Path, step, index)
-		out.Keys = append(out.Keys, Derived{Change: change, Index: index, Origin: o, PubKey: pubs[i]})
+	out, err := m.DeriveRange(change, index, 1)
+	if err != nil {
+		return MultisigDerived{Change: change, Index: index}, err
+	}
+	return out[0], nil
+}
+
+// assemble makes the output at index from the cosigners' keys there, in
+// the descriptor's order.
+func (m *Multisig) assemble(change bool, index uint32, keys []Derived) (MultisigDerived, error) {
+	out := MultisigDerived{Change: change, Index: index, Keys: keys}
+	pubs := make([][]byte, len(keys))
+	for i, k := range keys {
+		pubs[i] = k.PubKey
 	}
 	ordered := append([][]byte(nil), pubs...)
 	if m.sorted {
@@ -300,4 +319,108 @@ func p2sh(redeem []byte, net Network) ([]byte, string, error) {
 	}
 	pk := append([]byte{txscript.OP_HASH160, txscript.OP_DATA_20}, a.ScriptAddress()...)
 	return append(pk, txscript.OP_EQUAL), a.EncodeAddress(), nil
+}
+
+// IsMultisig tells whether desc is written as a multisig descriptor:
+// wsh(...), sh(wsh(...)), sh(multi(...)) or sh(sortedmulti(...)). It only
+// looks at the script expressions' names, so that a caller can send the
+// text to ParseMultisig, whose errors then say what is wrong with it.
+func IsMultisig(desc string) bool {
+	s := strings.TrimSpace(desc)
+	if i := strings.IndexByte(s, '#'); i >= 0 {
+		s = s[:i]
+	}
+	switch {
+	case strings.HasPrefix(s, "wsh("):
+		return true
+	case strings.HasPrefix(s, "sh("):
+		inner := s[len("sh("):]
+		return strings.HasPrefix(inner, "wsh(") || strings.HasPrefix(inner, "multi(") || strings.HasPrefix(inner, "sortedmulti(")
+	}
+	return false
+}
+
+// N returns the number of cosigners' keys.
+func (m *Multisig) N() int { return len(m.keys) }
+
+// Chains returns the descriptors of the receive and change chains alone,
+// each with its checksum: the multipath descriptor expanded as BIP 389
+// says, for wallets that take one descriptor per chain.
+func (m *Multisig) Chains() (receive, change string) {
+	one := func(i int) string {
+		c := *m
+		c.keys = make([]*key, len(m.keys))
+		for j, k := range m.keys {
+			kk := *k
+			kk.path = append([]uint32(nil), k.path...)
+			kk.path[k.multiAt] = k.multi[i]
+			kk.multiAt, kk.multi = -1, nil
+			c.keys[j] = &kk
+		}
+		return c.String()
+	}
+	return one(0), one(1)
+}
+
+// DeriveRange returns the outputs at indexes from..from+count-1 of the
+// receive chain, or of the change chain when change is set. Each
+// cosigner's chain key is derived once for the whole range.
+func (m *Multisig) DeriveRange(change bool, from, count uint32) ([]MultisigDerived, error) {
+	if count == 0 {
+		return nil, nil
+	}
+	if uint64(from)+uint64(count) > 1<<31 {
+		return nil, errNoPos(ErrRange, "indexes %d to %d: watch-only derivation stops at 2147483647", from, uint64(from)+uint64(count)-1)
+	}
+	per := make([][]Derived, len(m.keys))
+	for i, d := range m.keyDescs() {
+		ds, err := d.DeriveRange(change, from, count)
+		if err != nil {
+			return nil, fmt.Errorf("key %d: %w", i+1, err)
+		}
+		if len(ds) != int(count) {
+			return nil, errNoPos(ErrInvalidChild, "key %d has no child at one of the indexes %d to %d", i+1, from, uint64(from)+uint64(count)-1)
+		}
+		per[i] = ds
+	}
+	out := make([]MultisigDerived, 0, count)
+	for j := range int(count) {
+		keys := make([]Derived, len(per))
+		for i := range per {
+			d := per[i][j]
+			keys[i] = Derived{Change: change, Index: d.Index, Origin: d.Origin, PubKey: d.PubKey}
+		}
+		d, err := m.assemble(change, from+uint32(j), keys)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+// JoinOrigins writes the derivations of a multisig output's keys in one
+// line, path first, then the cosigners' fingerprints in order:
+// "m/48h/0h/0h/2h/0/5 (f5acc2fd, 73c5da0a, e2867bb6)" when every key has
+// the same path, else the last two steps, "…/0/5 (f5acc2fd, ...)".
+func JoinOrigins(origins []KeyOrigin) string {
+	if len(origins) == 0 {
+		return ""
+	}
+	var fprs []string
+	var first strings.Builder
+	writePath(&first, origins[0].Path)
+	same := true
+	for _, o := range origins {
+		var p strings.Builder
+		writePath(&p, o.Path)
+		same = same && p.String() == first.String()
+		fprs = append(fprs, hex.EncodeToString(o.Fingerprint[:]))
+	}
+	path := "m" + first.String()
+	if !same {
+		steps := strings.Split(first.String(), "/")
+		path = "…/" + strings.Join(steps[max(1, len(steps)-2):], "/")
+	}
+	return path + " (" + strings.Join(fprs, ", ") + ")"
 }

@@ -19,7 +19,7 @@ import (
 
 // cosigner is a BIP 48 account (m/48'/1'/0'/2') of a seed of repeated
 // bytes, with its fingerprint.
-func cosigner(t *testing.T, b byte) (fpr string, acct *hdkeychain.ExtendedKey) {
+func cosigner(t testing.TB, b byte) (fpr string, acct *hdkeychain.ExtendedKey) {
 	t.Helper()
 	m, err := hdkeychain.NewMaster(bytes.Repeat([]byte{b}, 32), &chaincfg.TestNet3Params)
 	if err != nil {
@@ -120,6 +120,24 @@ func TestMultisigDerive(t *testing.T) {
 	} {
 		if _, err := descriptor.ParseMultisig(bad.text, descriptor.Testnet); !errors.Is(err, bad.want) {
 			t.Errorf("%.40s…: error %v, want %v", bad.text, err, bad.want)
+		}
+	}
+}
+
+func TestJoinOrigins(t *testing.T) {
+	a, _ := descriptor.ParseKeyOrigin("f5acc2fd/48h/0h/0h/2h/0/5")
+	b, _ := descriptor.ParseKeyOrigin("73c5da0a/48h/0h/0h/2h/0/5")
+	c, _ := descriptor.ParseKeyOrigin("e2867bb6/48h/0h/1h/2h/0/5")
+	for _, tc := range []struct {
+		in   []descriptor.KeyOrigin
+		want string
+	}{
+		{[]descriptor.KeyOrigin{a, b}, "m/48h/0h/0h/2h/0/5 (f5acc2fd, 73c5da0a)"},
+		{[]descriptor.KeyOrigin{a, b, c}, "…/0/5 (f5acc2fd, 73c5da0a, e2867bb6)"},
+		{nil, ""},
+	} {
+		if got := descriptor.JoinOrigins(tc.in); got != tc.want {
+			t.Errorf("JoinOrigins = %q, want %q", got, tc.want)
 		}
 	}
 }

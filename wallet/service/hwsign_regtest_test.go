@@ -35,6 +35,25 @@ import (
 	"codeberg.org/hardfolio/hardfolio/wallet/service"
 )
 
+// startRegtest starts a btcd regtest node mined and populated by a
+// miner's wallet, with the cache directory set aside, and returns them
+// with a context for the test's calls (two minutes). It skips the test
+// with -short.
+func startRegtest(t *testing.T) (*regtest.Wallet, *regtest.Node, *regtest.Activity, context.Context) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("starts a btcd node")
+	}
+	setCacheHome(t)
+	miner := regtest.NewWallet(t)
+	regtest.Binary(t)
+	node := regtest.Start(t, miner.MinerAddress())
+	act := regtest.Populate(t, node, miner)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	return miner, node, act, ctx
+}
+
 // openSim serves a simulated Ledger ("Bitcoin Test" app, which regtest
 // uses) with mnemonic on 127.0.0.1 and opens it through the device hub.
 func openSim(t *testing.T, ctx context.Context, mnemonic string) device.Device {
@@ -78,16 +97,7 @@ func origin(t *testing.T, ctx context.Context, d device.Device, path []uint32) s
 // "wallet send --sign-with" and the send form); broadcasts through the
 // node backend, mines, and checks every balance to the satoshi.
 func TestDeviceSignedRegtest(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a btcd node")
-	}
-	setCacheHome(t)
-	miner := regtest.NewWallet(t)
-	regtest.Binary(t)
-	node := regtest.Start(t, miner.MinerAddress())
-	act := regtest.Populate(t, node, miner)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
+	miner, node, act, ctx := startRegtest(t)
 
 	devA := openSim(t, ctx, "")
 	devB := openSim(t, ctx, "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about")

@@ -37,8 +37,9 @@ import (
 var ErrNoBackend = errors.New("no backend configured: set one with --backend and --server")
 
 // Open turns cfg into a watch-only wallet: it reads the network, parses the
-// descriptor for it (checksum included, when present) and checks the
-// result. Errors name the wallet and what is wrong with it, e.g.
+// descriptor for it (checksum included, when present), a single-sig one or
+// a multisig one (wsh, sh(wsh), sh of multi or sortedmulti), and checks
+// the result. Errors name the wallet and what is wrong with it, e.g.
 // `wallet "cold": descriptor: checksum mismatch ...`.
 func Open(cfg portfolio.WalletConfig) (*wallet.Wallet, error) {
 	net, err := descriptor.ParseNetwork(cfg.Network)
@@ -49,7 +50,13 @@ func Open(cfg portfolio.WalletConfig) (*wallet.Wallet, error) {
 	if text == "" {
 		return nil, fmt.Errorf("wallet %q: %w", cfg.ID, wallet.ErrNoDescriptor)
 	}
-	d, err := descriptor.Parse(text, net)
+	var d *descriptor.Descriptor
+	var ms *descriptor.Multisig
+	if descriptor.IsMultisig(text) {
+		ms, err = descriptor.ParseMultisig(text, net)
+	} else {
+		d, err = descriptor.Parse(text, net)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("wallet %q: descriptor: %w", cfg.ID, err)
 	}
@@ -62,6 +69,7 @@ func Open(cfg portfolio.WalletConfig) (*wallet.Wallet, error) {
 		ID:             cfg.ID,
 		Name:           cfg.Name,
 		Descriptor:     d,
+		Multisig:       ms,
 		Network:        net,
 		BirthdayHeight: birthday,
 		GapLimit:       cfg.GapLimit,

@@ -22,12 +22,15 @@ const (
 	roles
 )
 
-// Script kinds the synthetic chain uses, by index modulo 4.
+// Script kinds the synthetic chain uses, by index modulo kinds. P2SH
+// stands for sh(wpkh), sh(wsh) and sh(multi) alike, P2WSH for
+// wsh(multi): the outputs of multisig wallets.
 const (
 	kindP2WPKH = iota
 	kindP2TR
 	kindP2PKH
 	kindP2SHP2WPKH
+	kindP2WSH
 	kinds
 )
 
@@ -170,6 +173,8 @@ func (g *synth) script(kind int) []byte {
 		return append([]byte{txscript.OP_0, 20}, g.bytes(20)...)
 	case kindP2TR:
 		return append([]byte{txscript.OP_1, 32}, g.bytes(32)...)
+	case kindP2WSH:
+		return append([]byte{txscript.OP_0, 32}, g.bytes(32)...)
 	case kindP2PKH:
 		s := append([]byte{txscript.OP_DUP, txscript.OP_HASH160, 20}, g.bytes(20)...)
 		return append(s, txscript.OP_EQUALVERIFY, txscript.OP_CHECKSIG)
