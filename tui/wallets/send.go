@@ -22,7 +22,6 @@ import (
 	"time"
 
 	"github.com/btcsuite/btcd/btcutil/psbt"
-	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
@@ -221,13 +220,7 @@ func (f *sendForm) text(kind sendKind, label, placeholder, hint string) *sendFie
 	ti := textinput.New()
 	ti.Prompt = ""
 	ti.Placeholder = placeholder
-	st := f.ctx.Styles
-	ti.PromptStyle = st.Form.Label
-	ti.TextStyle = st.Form.Input
-	ti.PlaceholderStyle = st.Form.Placeholder
-	ti.Cursor.Style = st.Form.Cursor.Reverse(true)
-	ti.Cursor.TextStyle = st.Form.Input
-	ti.Cursor.SetMode(cursor.CursorStatic)
+	common.StyleInput(&ti, f.ctx.Styles)
 	fl := &sendField{kind: kind, label: label, hint: hint, input: ti}
 	fl.input.Width = f.fieldWidth(fl) - 1
 	return fl
