@@ -75,7 +75,7 @@ var builtins = []Scenario{
 				Share: d("1"), Recovery: d("0.24"), RecoveryDays: 830},
 			{Kind: portfolio.EventLoss, CustodyKinds: []portfolio.CustodyKind{portfolio.CustodyExchange},
 				Assets: []portfolio.Kind{portfolio.KindGold, portfolio.KindETF, portfolio.KindCash, portfolio.KindOther},
-				Share: d("1"), Recovery: d("1"), RecoveryDays: 830},
+				Share:  d("1"), Recovery: d("1"), RecoveryDays: 830},
 		},
 	},
 	{

@@ -30,10 +30,11 @@ type env struct {
 	unitShock decimal.Decimal // the unit's hypothetical move
 	unitDen   decimal.Decimal // (unitHist) * (1 + unitShock)
 
-	growth map[profile]growthOf
-	order  []profile // profiles in the order first met, for Assets
-	notes  []string
-	noted  map[string]bool
+	growth   map[profile]*growthOf
+	order    []profile // profiles in the order first met, for Assets
+	profiles map[holdingKey]profile
+	notes    []string
+	noted    map[string]bool
 }
 
 // profile is what decides a holding's market move: the history asset it
@@ -45,8 +46,16 @@ type profile struct {
 	class string
 }
 
+// holdingKey is what profileOf reads of a holding.
+type holdingKey struct {
+	kind                    portfolio.Kind
+	ticker, class, currency string
+}
+
 type growthOf struct {
 	g       decimal.Decimal // in the unit
+	f       factor          // g, for scaler
+	down    bool            // g < 1
 	missing bool
 	hist    decimal.Decimal // history change in USD
 	shock   decimal.Decimal
@@ -56,7 +65,7 @@ func newEnv(v *portfolio.Valuation, s *Scenario, d *history.Data) (*env, error) 
 	p := v.Portfolio
 	e := &env{v: v, p: p, s: s, d: d, replay: s.Replay(), mapping: history.NewMapping(p),
 		home: p.Settings.HomeCountry, homeCur: p.HomeCurrency(), unitHist: 1,
-		growth: map[profile]growthOf{}, noted: map[string]bool{}}
+		growth: map[profile]*growthOf{}, profiles: map[holdingKey]profile{}, noted: map[string]bool{}}
 	e.custodians = make(map[string]*portfolio.Custodian, len(p.Custodians))
 	for i := range p.Custodians {
 		e.custodians[p.Custodians[i].ID] = &p.Custodians[i]
@@ -201,11 +210,11 @@ func (e *env) cashProfile(cur string) profile {
 
 // growthOf is the factor a holding of profile pr is multiplied by, in
 // the unit: (history growth × (1 + shock)) / (the unit's).
-func (e *env) growthOf(pr profile) growthOf {
+func (e *env) growthOf(pr profile) *growthOf {
 	if g, ok := e.growth[pr]; ok {
 		return g
 	}
-	var out growthOf
+	out := &growthOf{}
 	out.shock = e.shock(pr.key, pr.home, pr.class)
 	num := one.Add(out.shock)
 	if e.replay {
@@ -225,6 +234,8 @@ func (e *env) growthOf(pr profile) growthOf {
 		}
 	}
 	out.g = num.DivRound(e.unitDen, growthPrecision)
+	out.f = factorOf(out.g)
+	out.down = out.g.LessThan(one)
 	e.growth[pr] = out
 	e.order = append(e.order, pr)
 	return out
@@ -250,14 +261,19 @@ func (e *env) missingNote(pr profile) string {
 }
 
 // holdingGrowth is h's growth factor and the asset it follows.
-func (e *env) holdingGrowth(h *portfolio.Holding) (string, decimal.Decimal) {
-	pr := e.profileOf(h)
+func (e *env) holdingGrowth(h *portfolio.Holding) (string, *growthOf) {
+	k := holdingKey{kind: h.Kind, ticker: h.Ticker, class: h.AssetClass, currency: h.Currency}
+	pr, ok := e.profiles[k]
+	if !ok {
+		pr = e.profileOf(h)
+		e.profiles[k] = pr
+	}
 	g := e.growthOf(pr)
 	follows := pr.key
 	if e.replay && pr.hist != "" && !g.missing {
 		follows = string(pr.hist)
 	}
-	return follows, g.g
+	return follows, g
 }
 
 // assetMoves lists the moves of the profiles met, one per asset.

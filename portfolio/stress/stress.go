@@ -185,24 +185,43 @@ func Run(v *portfolio.Valuation, s *Scenario, d *history.Data) (*Result, error) 
 	r := &Result{Scenario: *s, Unit: v.Unit}
 	scale := v.Unit.Scale()
 
-	// Market moves, holding by holding.
+	// Market moves, holding by holding. When the valuation's lines fit
+	// int64 (they nearly always do) the products are rounded in integer
+	// arithmetic; otherwise in decimals.
 	r.Holdings = make([]Holding, 0, len(v.Lines))
-	lineOf := make([]int, 0, len(v.Lines)) // result index -> valuation line
-	for _, l := range v.Lines {
+	lineOf := make([]int, 0, len(v.Lines))    // result index -> valuation line
+	coefs := make([]int64, 0, len(v.Lines))   // result index -> market value coefficient, when fast
+	befores := make([]int64, 0, len(v.Lines)) // result index -> day-0 value coefficient, when fast
+	down := make([]bool, 0, len(v.Lines))     // result index -> the market moves it down
+	fast := true
+	var sc scaler
+	for li, l := range v.Lines {
 		h := &p.Holdings[l.Index]
 		if l.Unpriced {
 			r.Excluded = append(r.Excluded, Excluded{Holding: h.ID, Reason: "no price in " + string(v.Unit)})
 			continue
 		}
 		key, g := e.holdingGrowth(h)
-		hr := Holding{ID: h.ID, Label: h.Label(), Kind: h.Kind, Custodian: h.Custodian, Follows: key, Growth: g, Before: l.Value}
-		if g.Equal(one) {
-			hr.MarketAfter = l.Value
-		} else {
-			hr.MarketAfter = l.Value.Mul(g).Round(scale)
+		hr := Holding{ID: h.ID, Label: h.Label(), Kind: h.Kind, Custodian: h.Custodian, Follows: key, Growth: g.g, Before: l.Value}
+		var mc int64
+		done := false
+		if fast {
+			if b, ok := v.LineCoefficient(li); ok {
+				if mc, ok = sc.mulRound(b, g.f, scale); ok {
+					hr.MarketAfter, done = decimal.New(mc, -scale), true
+				}
+			}
+		}
+		if !done {
+			fast = false
+			hr.MarketAfter = l.Value.Mul(g.g).Round(scale)
 		}
 		r.Holdings = append(r.Holdings, hr)
 		lineOf = append(lineOf, l.Index)
+		coefs = append(coefs, mc)
+		b, _ := v.LineCoefficient(li)
+		befores = append(befores, b)
+		down = append(down, g.down)
 	}
 
 	// Custody events: each holding hit becomes pieces of its value that
@@ -214,27 +233,47 @@ func Run(v *portfolio.Valuation, s *Scenario, d *history.Data) (*Result, error) 
 		}
 	}
 
-	// Totals: exact sums of the rounded holdings.
+	// Totals: exact sums of the rounded holdings. The holdings no custody
+	// event touched are summed once, as integers when fast.
+	var untouched, market int64
+	untouchedD, marketD := decimal.Zero, decimal.Zero
+	r.Before = v.Total // unpriced holdings have no value: the priced lines' sum
 	for i := range r.Holdings {
 		hr := &r.Holdings[i]
 		st := states[i]
+		if fast {
+			market += coefs[i]
+		} else {
+			marketD = marketD.Add(hr.MarketAfter)
+		}
 		if st == nil {
 			hr.After = hr.MarketAfter
 			for k := range hr.Accessible {
 				hr.Accessible[k] = hr.MarketAfter
 			}
-		} else {
-			hr.After, hr.Accessible = st.values(scale)
-			hr.Events = st.words
+			if fast {
+				untouched += coefs[i]
+			} else {
+				untouchedD = untouchedD.Add(hr.MarketAfter)
+			}
+			continue
 		}
-		r.Before = r.Before.Add(hr.Before)
-		r.MarketAfter = r.MarketAfter.Add(hr.MarketAfter)
+		hr.After, hr.Accessible = st.values(scale)
+		hr.Events = st.words
 		r.After = r.After.Add(hr.After)
 		for k := range r.Accessible {
 			r.Accessible[k] = r.Accessible[k].Add(hr.Accessible[k])
 		}
 	}
-	r.Worst = worst(r.Holdings)
+	if fast {
+		untouchedD, marketD = decimal.New(untouched, -scale), decimal.New(market, -scale)
+	}
+	r.MarketAfter = marketD
+	r.After = r.After.Add(untouchedD)
+	for k := range r.Accessible {
+		r.Accessible[k] = r.Accessible[k].Add(untouchedD)
+	}
+	r.Worst = worst(r.Holdings, states, down, befores, coefs, fast)
 	r.Assets = e.assetMoves()
 	r.Notes = append(e.notes, r.Notes...)
 	return r, nil
@@ -242,15 +281,40 @@ func Run(v *portfolio.Valuation, s *Scenario, d *history.Data) (*Result, error) 
 
 var one = decimal.NewFromInt(1)
 
-// worst ranks the holdings that lose something by day 365.
-func worst(hs []Holding) []int {
+// worst ranks the holdings that lose something by day 365. A holding no
+// custody event touched loses only if the market moves it down; when fast,
+// its loss is the difference of the integer coefficients.
+func worst(hs []Holding, states map[int]*state, down []bool, befores, coefs []int64, fast bool) []int {
 	var idx []int
+	var hits []decimal.Decimal
 	for i := range hs {
-		if hs[i].Hit().IsPositive() {
+		touched := states[i] != nil
+		if !touched && !down[i] {
+			continue
+		}
+		var hit decimal.Decimal
+		if !touched && fast {
+			if befores[i] <= coefs[i] {
+				continue
+			}
+			hit = decimal.New(befores[i]-coefs[i], hs[i].Before.Exponent())
+		} else {
+			hit = hs[i].Hit()
+		}
+		if hit.IsPositive() {
 			idx = append(idx, i)
+			hits = append(hits, hit)
 		}
 	}
-	sort.SliceStable(idx, func(a, b int) bool { return hs[idx[a]].Hit().GreaterThan(hs[idx[b]].Hit()) })
+	order := make([]int, len(idx))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return hits[order[a]].GreaterThan(hits[order[b]]) })
+	for i, o := range order {
+		order[i] = idx[o]
+	}
+	idx = order
 	if len(idx) > WorstCount {
 		idx = idx[:WorstCount]
 	}

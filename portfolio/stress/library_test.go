@@ -1,0 +1,103 @@
+package stress
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"codeberg.org/hardfolio/hardfolio/portfolio"
+	"codeberg.org/hardfolio/hardfolio/portfolio/history"
+)
+
+// TestBuiltinIDsAgree: the IDs package portfolio reserves are the
+// library's, in order.
+func TestBuiltinIDsAgree(t *testing.T) {
+	var ids []string
+	for _, s := range Builtins() {
+		ids = append(ids, s.ID)
+	}
+	if !slices.Equal(ids, portfolio.BuiltinScenarioIDs) {
+		t.Errorf("library %v, portfolio.BuiltinScenarioIDs %v", ids, portfolio.BuiltinScenarioIDs)
+	}
+}
+
+// TestBuiltinsAreValid: every built-in scenario passes the checks a
+// scenario in the file must pass (but for its reserved ID), says where its
+// figures come from, and runs on the demo in every kind of unit.
+func TestBuiltinsAreValid(t *testing.T) {
+	p := portfolio.Demo(now)
+	for _, s := range Builtins() {
+		for _, e := range s.Check(p) {
+			if e.Key == "id" && strings.Contains(e.Msg, "built-in") {
+				continue
+			}
+			t.Errorf("%s: %v", s.ID, e)
+		}
+		if s.Source == "" || s.Description == "" {
+			t.Errorf("%s: no source or description", s.ID)
+		}
+		for _, unit := range []portfolio.Unit{"EUR", "USD", portfolio.UnitXAU, portfolio.UnitSat} {
+			r := run(t, p, unit, &s)
+			if r.Before.IsZero() || len(r.Holdings) != len(p.Holdings) {
+				t.Errorf("%s in %s: before %s, %d holdings", s.ID, unit, r.Before, len(r.Holdings))
+			}
+			for k := 1; k < NCheckpoints; k++ {
+				if r.Accessible[k].LessThan(r.Accessible[k-1]) || r.Accessible[k].GreaterThan(r.After) {
+					t.Errorf("%s in %s: accessible %v must grow with time and stay within %s", s.ID, unit, r.Accessible, r.After)
+				}
+			}
+		}
+	}
+}
+
+// TestReplaysBeforeBitcoinSaySo: a replay before 2012 keeps bitcoin at
+// its day-0 value in the unit and says so; one after moves it.
+func TestReplaysBeforeBitcoinSaySo(t *testing.T) {
+	p := portfolio.Demo(now)
+	d := history.MustLoad()
+	btcFrom, _, _ := d.Coverage(history.BTC)
+	for _, s := range Builtins() {
+		if !s.Replay() {
+			continue
+		}
+		from, _ := history.ParseMonth(s.From)
+		r := run(t, p, "EUR", &s)
+		h := byID(r)["btc-ledger"]
+		if from < btcFrom {
+			if !h.After.Equal(h.Before) || !strings.Contains(strings.Join(r.Notes, " "), "No price is invented") {
+				t.Errorf("%s: bitcoin %s -> %s, notes %q: want it unchanged and the statement", s.ID, h.Before, h.After, r.Notes)
+			}
+		} else if h.After.Equal(h.Before) {
+			t.Errorf("%s: bitcoin did not move over %s to %s", s.ID, s.From, s.To)
+		}
+	}
+}
+
+// TestHomeCurrencyFollowsLira: under the lira replay a German saver's
+// euros lose what the lira lost against the dollar, measured in USD; the
+// dollar is the unit, so the growth is the lira's USD value ratio.
+func TestHomeCurrencyFollowsLira(t *testing.T) {
+	p := portfolio.Demo(now)
+	s := mustFind(t, p, "lira-2021")
+	from := csvValue(t, "fx/try_per_usd_monthly_end_ecb.csv", s.From)
+	to := csvValue(t, "fx/try_per_usd_monthly_end_ecb.csv", s.To)
+	r := run(t, p, "USD", s)
+	h := byID(r)["eur-sparkasse"]
+	want := h.Before.Mul(from).Div(to)
+	if diff := h.After.Sub(want).Abs(); diff.GreaterThan(decimalHalfCent) {
+		t.Errorf("EUR cash %s -> %s, want %s (TRY per USD %s -> %s)", h.Before, h.After, want.Round(4), from, to)
+	}
+}
+
+func BenchmarkAllBuiltins1000(b *testing.B) {
+	p := portfolio.Generate(1000, 1, now)
+	d := history.MustLoad()
+	lib := Builtins()
+	v := portfolio.Valuate(p, "EUR", now)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := RunAll(v, lib, d); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
