@@ -269,7 +269,9 @@ func (m *Model) layout() {
 	m.pager.SetLines(lines)
 }
 
-func fmtValue(u portfolio.Unit, d decimal.Decimal) string { return portfolio.FormatDecimal(d, u.Scale()) }
+func fmtValue(u portfolio.Unit, d decimal.Decimal) string {
+	return portfolio.FormatDecimal(d, u.Scale())
+}
 
 func signed(d decimal.Decimal) string {
 	s := d.Mul(decimal.NewFromInt(100)).StringFixed(1) + "%"
@@ -368,7 +370,9 @@ func (m *Model) detail(r *pstress.Result, w int) []string {
 
 	out = append(out, "")
 	t := newTable(nil, "", "value ("+u.Symbol()+")", "change")
-	row := func(label string, x decimal.Decimal) { t.add(label, fmtValue(u, x), signed(pstress.Share(x.Sub(r.Before), r.Before))) }
+	row := func(label string, x decimal.Decimal) {
+		t.add(label, fmtValue(u, x), signed(pstress.Share(x.Sub(r.Before), r.Before)))
+	}
 	t.add("before", fmtValue(u, r.Before), "")
 	row("after market moves", r.MarketAfter)
 	row("owned at the end", r.After)
