@@ -30,11 +30,16 @@ type env struct {
 	unitShock decimal.Decimal // the unit's hypothetical move
 	unitDen   decimal.Decimal // (unitHist) * (1 + unitShock)
 
-	growth   map[profile]*growthOf
-	order    []profile // profiles in the order first met, for Assets
-	profiles map[holdingKey]profile
-	notes    []string
-	noted    map[string]bool
+	growth map[profile]*growthOf
+	order  []profile // profiles in the order first met, for Assets
+	notes  []string
+	noted  map[string]bool
+	// bigValues is set when a value the custody events make does not fit
+	// an int64 coefficient: the totals are then summed in decimals.
+	bigValues bool
+	prep      *prepared
+	byProfile []*growthOf     // prep profile index -> growth, filled on first use
+	zero      decimal.Decimal // zero at the unit's exponent
 }
 
 // profile is what decides a holding's market move: the history asset it
@@ -56,6 +61,7 @@ type growthOf struct {
 	g       decimal.Decimal // in the unit
 	f       factor          // g, for scaler
 	down    bool            // g < 1
+	unit    bool            // g = 1
 	missing bool
 	hist    decimal.Decimal // history change in USD
 	shock   decimal.Decimal
@@ -65,7 +71,8 @@ func newEnv(v *portfolio.Valuation, s *Scenario, d *history.Data) (*env, error) 
 	p := v.Portfolio
 	e := &env{v: v, p: p, s: s, d: d, replay: s.Replay(), mapping: history.NewMapping(p),
 		home: p.Settings.HomeCountry, homeCur: p.HomeCurrency(), unitHist: 1,
-		growth: map[profile]*growthOf{}, profiles: map[holdingKey]profile{}, noted: map[string]bool{}}
+		growth: map[profile]*growthOf{}, noted: map[string]bool{}}
+	e.zero = decimal.New(0, -v.Unit.Scale())
 	e.custodians = make(map[string]*portfolio.Custodian, len(p.Custodians))
 	for i := range p.Custodians {
 		e.custodians[p.Custodians[i].ID] = &p.Custodians[i]
@@ -236,6 +243,7 @@ func (e *env) growthOf(pr profile) *growthOf {
 	out.g = num.DivRound(e.unitDen, growthPrecision)
 	out.f = factorOf(out.g)
 	out.down = out.g.LessThan(one)
+	out.unit = out.g.Equal(one)
 	e.growth[pr] = out
 	e.order = append(e.order, pr)
 	return out
@@ -261,14 +269,20 @@ func (e *env) missingNote(pr profile) string {
 }
 
 // holdingGrowth is h's growth factor and the asset it follows.
-func (e *env) holdingGrowth(h *portfolio.Holding) (string, *growthOf) {
-	k := holdingKey{kind: h.Kind, ticker: h.Ticker, class: h.AssetClass, currency: h.Currency}
-	pr, ok := e.profiles[k]
-	if !ok {
-		pr = e.profileOf(h)
-		e.profiles[k] = pr
+func (e *env) holdingGrowth(i int) (string, *growthOf) {
+	id := e.prep.prof[i]
+	pr := e.prep.profiles[id]
+	if pr.home && e.s.HomeAs != "" {
+		pr.hist = history.Asset(e.s.HomeAs)
 	}
-	g := e.growthOf(pr)
+	if e.byProfile == nil {
+		e.byProfile = make([]*growthOf, len(e.prep.profiles))
+	}
+	g := e.byProfile[id]
+	if g == nil {
+		g = e.growthOf(pr)
+		e.byProfile[id] = g
+	}
 	follows := pr.key
 	if e.replay && pr.hist != "" && !g.missing {
 		follows = string(pr.hist)
@@ -295,36 +309,25 @@ func (e *env) assetMoves() []AssetMove {
 	return out
 }
 
-// parties are the custodians a holding depends on: its custodian and,
-// for an ETF, the trust that issues it.
-func (e *env) parties(h *portfolio.Holding) []*portfolio.Custodian {
-	var out []*portfolio.Custodian
-	if c := e.custodians[h.Custodian]; c != nil {
-		out = append(out, c)
-	}
-	if h.Kind == portfolio.KindETF && h.Issuer != "" {
-		if c := e.custodians[h.Issuer]; c != nil {
-			out = append(out, c)
-		}
-	}
-	return out
-}
-
 // matches reports whether ev hits h: h's kind is one of ev.Assets, and one
-// of h's parties meets every party criterion at once.
+// of h's parties (its custodian and, for an ETF, the trust that issues
+// it) meets every party criterion at once. It returns that party.
 func (e *env) matches(ev *portfolio.CustodyEvent, h *portfolio.Holding) (bool, *portfolio.Custodian) {
 	if len(ev.Assets) > 0 && !contains(ev.Assets, h.Kind) {
 		return false, nil
 	}
-	ps := e.parties(h)
+	c := e.custodians[h.Custodian]
+	var issuer *portfolio.Custodian
+	if h.Kind == portfolio.KindETF && h.Issuer != "" {
+		issuer = e.custodians[h.Issuer]
+	}
 	if len(ev.CustodyKinds)+len(ev.Custodians)+len(ev.Jurisdictions) == 0 {
-		var c *portfolio.Custodian
-		if len(ps) > 0 {
-			c = ps[0]
-		}
 		return true, c
 	}
-	for _, c := range ps {
+	for _, c := range [2]*portfolio.Custodian{c, issuer} {
+		if c == nil {
+			continue
+		}
 		if len(ev.CustodyKinds) > 0 && !contains(ev.CustodyKinds, c.Kind) {
 			continue
 		}
@@ -537,6 +540,9 @@ func (e *env) confiscate(ev *portfolio.CustodyEvent, r *Result, hit func(int) (*
 		}
 		s := st(i)
 		s.base = day0.Mul(payG.g).Round(scale)
+		if !s.base.Coefficient().IsInt64() {
+			e.bigValues = true
+		}
 		s.freeze(ev.Days)
 		s.words = appendOnce(s.words, words)
 	}

@@ -18,7 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -163,8 +163,9 @@ func RunPortfolio(p *portfolio.Portfolio, s *Scenario, unit portfolio.Unit, now 
 // RunAll runs every scenario on v, in order. The first error stops it.
 func RunAll(v *portfolio.Valuation, scs []Scenario, d *history.Data) ([]*Result, error) {
 	out := make([]*Result, 0, len(scs))
+	pr := prepare(v)
 	for i := range scs {
-		r, err := Run(v, &scs[i], d)
+		r, err := runScenario(v, &scs[i], d, pr)
 		if err != nil {
 			return out, err
 		}
@@ -177,8 +178,43 @@ func RunAll(v *portfolio.Valuation, scs []Scenario, d *history.Data) ([]*Result,
 // errors are ErrNoHistory, *WindowError, and a unit the scenario makes
 // worthless.
 func Run(v *portfolio.Valuation, s *Scenario, d *history.Data) (*Result, error) {
+	return runScenario(v, s, d, prepare(v))
+}
+
+// prepared is what does not change from one scenario to the next:
+// every holding's label and the profile that decides its market move.
+type prepared struct {
+	labels   []string
+	prof     []int     // holding index -> index into profiles
+	profiles []profile // before a scenario's HomeAs
+}
+
+// prepare works out the labels and profiles once, for RunAll's
+// scenarios.
+func prepare(v *portfolio.Valuation) *prepared {
+	p := v.Portfolio
+	e := &env{p: p, mapping: history.NewMapping(p), homeCur: p.HomeCurrency(), s: &Scenario{}}
+	pr := &prepared{labels: make([]string, len(p.Holdings)), prof: make([]int, len(p.Holdings))}
+	ids := map[holdingKey]int{}
+	for i := range p.Holdings {
+		h := &p.Holdings[i]
+		pr.labels[i] = h.Label()
+		k := holdingKey{kind: h.Kind, ticker: h.Ticker, class: h.AssetClass, currency: h.Currency}
+		id, ok := ids[k]
+		if !ok {
+			id = len(pr.profiles)
+			ids[k] = id
+			pr.profiles = append(pr.profiles, e.profileOf(h))
+		}
+		pr.prof[i] = id
+	}
+	return pr
+}
+
+func runScenario(v *portfolio.Valuation, s *Scenario, d *history.Data, pr *prepared) (*Result, error) {
 	p := v.Portfolio
 	e, err := newEnv(v, s, d)
+	e.prep = pr
 	if err != nil {
 		return nil, err
 	}
@@ -201,11 +237,15 @@ func Run(v *portfolio.Valuation, s *Scenario, d *history.Data) (*Result, error) 
 			r.Excluded = append(r.Excluded, Excluded{Holding: h.ID, Reason: "no price in " + string(v.Unit)})
 			continue
 		}
-		key, g := e.holdingGrowth(h)
-		hr := Holding{ID: h.ID, Label: h.Label(), Kind: h.Kind, Custodian: h.Custodian, Follows: key, Growth: g.g, Before: l.Value}
+		key, g := e.holdingGrowth(l.Index)
+		hr := Holding{ID: h.ID, Label: pr.labels[l.Index], Kind: h.Kind, Custodian: h.Custodian, Follows: key, Growth: g.g, Before: l.Value}
 		var mc int64
 		done := false
-		if fast {
+		if g.unit {
+			// Unmoved: the day-0 value as it is.
+			hr.MarketAfter, done = l.Value, true
+			mc, _ = v.LineCoefficient(li)
+		} else if fast {
 			if b, ok := v.LineCoefficient(li); ok {
 				if mc, ok = sc.mulRound(b, g.f, scale); ok {
 					hr.MarketAfter, done = decimal.New(mc, -scale), true
@@ -215,6 +255,9 @@ func Run(v *portfolio.Valuation, s *Scenario, d *history.Data) (*Result, error) 
 		if !done {
 			fast = false
 			hr.MarketAfter = l.Value.Mul(g.g).Round(scale)
+		}
+		if _, ok := v.LineCoefficient(li); !ok {
+			fast = false
 		}
 		r.Holdings = append(r.Holdings, hr)
 		lineOf = append(lineOf, l.Index)
@@ -237,6 +280,9 @@ func Run(v *portfolio.Valuation, s *Scenario, d *history.Data) (*Result, error) 
 	// event touched are summed once, as integers when fast.
 	var untouched, market int64
 	untouchedD, marketD := decimal.Zero, decimal.Zero
+	fast = fast && !e.bigValues
+	var touchedAfter int64
+	var touchedAcc [NCheckpoints]int64
 	r.Before = v.Total // unpriced holdings have no value: the priced lines' sum
 	for i := range r.Holdings {
 		hr := &r.Holdings[i]
@@ -258,11 +304,24 @@ func Run(v *portfolio.Valuation, s *Scenario, d *history.Data) (*Result, error) 
 			}
 			continue
 		}
-		hr.After, hr.Accessible = st.values(scale)
+		hr.After, hr.Accessible = st.values(scale, e.zero)
 		hr.Events = st.words
+		if fast {
+			touchedAfter += coefOf(hr.After, scale)
+			for k := range touchedAcc {
+				touchedAcc[k] += coefOf(hr.Accessible[k], scale)
+			}
+			continue
+		}
 		r.After = r.After.Add(hr.After)
 		for k := range r.Accessible {
 			r.Accessible[k] = r.Accessible[k].Add(hr.Accessible[k])
+		}
+	}
+	if fast {
+		r.After = decimal.New(touchedAfter, -scale)
+		for k := range r.Accessible {
+			r.Accessible[k] = decimal.New(touchedAcc[k], -scale)
 		}
 	}
 	if fast {
@@ -285,40 +344,69 @@ var one = decimal.NewFromInt(1)
 // custody event touched loses only if the market moves it down; when fast,
 // its loss is the difference of the integer coefficients.
 func worst(hs []Holding, states map[int]*state, down []bool, befores, coefs []int64, fast bool) []int {
-	var idx []int
-	var hits []decimal.Decimal
+	type cand struct {
+		i   int
+		hit decimal.Decimal // when not fast
+		c   int64           // when fast
+	}
+	var cs []cand
 	for i := range hs {
 		touched := states[i] != nil
 		if !touched && !down[i] {
 			continue
 		}
-		var hit decimal.Decimal
-		if !touched && fast {
-			if befores[i] <= coefs[i] {
-				continue
+		switch {
+		case fast && !touched:
+			if d := befores[i] - coefs[i]; d > 0 {
+				cs = append(cs, cand{i: i, c: d})
 			}
-			hit = decimal.New(befores[i]-coefs[i], hs[i].Before.Exponent())
-		} else {
-			hit = hs[i].Hit()
+		case fast:
+			if hit := hs[i].Hit(); hit.IsPositive() {
+				cs = append(cs, cand{i: i, c: hit.Shift(hs[i].Before.Exponent() * -1).IntPart()})
+			}
+		default:
+			if hit := hs[i].Hit(); hit.IsPositive() {
+				cs = append(cs, cand{i: i, hit: hit})
+			}
 		}
-		if hit.IsPositive() {
-			idx = append(idx, i)
-			hits = append(hits, hit)
+	}
+	// The first WorstCount by hit, earlier holdings first on ties: a
+	// selection, not a sort of every candidate.
+	greater := func(a, b cand) bool {
+		if fast {
+			return a.c > b.c
+		}
+		return a.hit.GreaterThan(b.hit)
+	}
+	var top []cand
+	for _, c := range cs {
+		if len(top) == WorstCount && !greater(c, top[len(top)-1]) {
+			continue
+		}
+		j := len(top)
+		for j > 0 && greater(c, top[j-1]) {
+			j--
+		}
+		top = slices.Insert(top, j, c)
+		if len(top) > WorstCount {
+			top = top[:WorstCount]
 		}
 	}
-	order := make([]int, len(idx))
-	for i := range order {
-		order[i] = i
-	}
-	sort.SliceStable(order, func(a, b int) bool { return hits[order[a]].GreaterThan(hits[order[b]]) })
-	for i, o := range order {
-		order[i] = idx[o]
-	}
-	idx = order
-	if len(idx) > WorstCount {
-		idx = idx[:WorstCount]
+	idx := make([]int, len(top))
+	for i, c := range top {
+		idx[i] = c.i
 	}
 	return idx
+}
+
+// coefOf is d, a value rounded to the unit (or zero), as a whole number
+// of the unit's smallest unit. Only the fast path calls it, where every
+// value fits an int64.
+func coefOf(d decimal.Decimal, scale int32) int64 {
+	if d.Exponent() == -scale {
+		return d.CoefficientInt64()
+	}
+	return d.Shift(scale).IntPart()
 }
 
 // piece is a share of a holding's base value that is reachable from a
@@ -363,7 +451,7 @@ func (st *state) lose(share, recovery decimal.Decimal, back int) {
 }
 
 // values rounds the owned and accessible values.
-func (st *state) values(scale int32) (after decimal.Decimal, acc [NCheckpoints]decimal.Decimal) {
+func (st *state) values(scale int32, zero decimal.Decimal) (after decimal.Decimal, acc [NCheckpoints]decimal.Decimal) {
 	total := decimal.Zero
 	var at [NCheckpoints]decimal.Decimal
 	for _, p := range st.pieces {
@@ -374,9 +462,18 @@ func (st *state) values(scale int32) (after decimal.Decimal, acc [NCheckpoints]d
 			}
 		}
 	}
-	after = st.base.Mul(total).Round(scale)
+	times := func(share decimal.Decimal) decimal.Decimal {
+		switch {
+		case share.IsZero():
+			return zero
+		case share.Equal(one):
+			return st.base
+		}
+		return st.base.Mul(share).Round(scale)
+	}
+	after = times(total)
 	for k := range at {
-		acc[k] = st.base.Mul(at[k]).Round(scale)
+		acc[k] = times(at[k])
 	}
 	return after, acc
 }
