@@ -20,7 +20,7 @@ func TestMulRoundMatchesDecimal(t *testing.T) {
 		if i%5 == 0 {
 			c = rng.Int64N(1000)
 		}
-		g := decimal.NewFromFloat(rng.Float64() * 1000).DivRound(decimal.NewFromFloat(1+rng.Float64()*3), growthPrecision)
+		g := decimal.NewFromFloat(rng.Float64()*1000).DivRound(decimal.NewFromFloat(1+rng.Float64()*3), growthPrecision)
 		if i%7 == 0 {
 			g = decimal.New(int64(rng.IntN(2000)), -3) // exact halves and the like
 		}
