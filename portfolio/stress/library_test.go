@@ -1,9 +1,12 @@
 package stress
 
 import (
+	"math"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/shopspring/decimal"
 
 	"codeberg.org/hardfolio/hardfolio/portfolio"
 	"codeberg.org/hardfolio/hardfolio/portfolio/history"
@@ -99,5 +102,47 @@ func BenchmarkAllBuiltins1000(b *testing.B) {
 		if _, err := RunAll(v, lib, d); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestReplaysAgreeWithCrisisWindows: where a built-in replay's window is
+// one of the bundled crisis windows, the change it applies to gold,
+// equities and bitcoin is the change the window's row records (to its
+// 0.1% precision).
+func TestReplaysAgreeWithCrisisWindows(t *testing.T) {
+	p := custodyPortfolio()
+	p.Holdings = append(p.Holdings, portfolio.Holding{ID: "fund", Kind: portfolio.KindOther, Custodian: "broker", Ticker: "VT", Units: decimal.NewFromInt(10)})
+	p.Prices = append(p.Prices, price("VT", "100", "EUR"))
+	asset := map[string]string{
+		"gold/gold_usd_monthly_avg_worldbank.csv":       "XAU",
+		"equities/sp500_total_return_index_monthly.csv": "EQUITIES",
+		"bitcoin/btc_usd_monthly_close.csv":             "BTC",
+	}
+	checked := 0
+	for _, w := range history.MustLoad().CrisisWindows() {
+		a, ok := asset[w.File]
+		if !ok {
+			continue
+		}
+		for _, s := range Builtins() {
+			if !s.Replay() || s.From != w.Start || s.To != w.End {
+				continue
+			}
+			r := run(t, p, "EUR", &s)
+			for _, m := range r.Assets {
+				if m.Asset != a {
+					continue
+				}
+				got := m.History.InexactFloat64() * 100
+				if math.Abs(got-w.ChangePct) > 0.05+1e-9 {
+					t.Errorf("%s: %s %+.2f%%, crisis window %s says %+.1f%%", s.ID, a, got, w.ID, w.ChangePct)
+				}
+				checked++
+			}
+		}
+	}
+	t.Logf("%d asset moves checked", checked)
+	if checked < 8 {
+		t.Errorf("only %d asset moves checked against the crisis windows", checked)
 	}
 }
