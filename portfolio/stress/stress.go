@@ -230,7 +230,6 @@ func runScenario(v *portfolio.Valuation, s *Scenario, d *history.Data, pr *prepa
 	befores := make([]int64, 0, len(v.Lines)) // result index -> day-0 value coefficient, when fast
 	down := make([]bool, 0, len(v.Lines))     // result index -> the market moves it down
 	fast := true
-	var sc scaler
 	for li, l := range v.Lines {
 		h := &p.Holdings[l.Index]
 		if l.Unpriced {
@@ -247,7 +246,7 @@ func runScenario(v *portfolio.Valuation, s *Scenario, d *history.Data, pr *prepa
 			mc, _ = v.LineCoefficient(li)
 		} else if fast {
 			if b, ok := v.LineCoefficient(li); ok {
-				if mc, ok = sc.mulRound(b, g.f, scale); ok {
+				if mc, ok = mulRound(b, g.f); ok {
 					hr.MarketAfter, done = decimal.New(mc, -scale), true
 				}
 			}

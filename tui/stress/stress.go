@@ -17,7 +17,6 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/x/ansi"
 	"github.com/shopspring/decimal"
 
 	"codeberg.org/hardfolio/hardfolio/portfolio"
@@ -284,12 +283,12 @@ func signed(d decimal.Decimal) string {
 // table is one row per scenario, the selected one marked. When the
 // screen is too narrow for every checkpoint it drops day 7 and day 30.
 func (m *Model) table(u portfolio.Unit) []string {
-	build := func(days []int) *table {
+	build := func(days []int) *common.Table {
 		head := []string{"", "scenario", "after (" + u.Symbol() + ")", "change"}
 		for _, k := range days {
 			head = append(head, fmt.Sprintf("day %d", pstress.Checkpoints[k]))
 		}
-		t := newTable([]int{1}, head...)
+		t := common.NewTable([]int{1}, head...)
 		for i, r := range m.results {
 			mark := " "
 			if i == m.sel {
@@ -303,7 +302,7 @@ func (m *Model) table(u portfolio.Unit) []string {
 			for _, k := range days {
 				row = append(row, fmtValue(u, r.Accessible[k]))
 			}
-			t.add(row...)
+			t.Add(row...)
 		}
 		return t
 	}
@@ -313,26 +312,11 @@ func (m *Model) table(u portfolio.Unit) []string {
 		}
 		return m.paint.Normal.Render(s)
 	}
-	out := build([]int{0, 1, 2, 3}).lines(m.paint.Header.Render, body)
+	out := build([]int{0, 1, 2, 3}).Lines(m.paint.Header.Render, body)
 	if common.Width(out[0]) > m.width-2 {
-		out = build([]int{0, 3}).lines(m.paint.Header.Render, body)
+		out = build([]int{0, 3}).Lines(m.paint.Header.Render, body)
 	}
 	m.tableTop = 4 // title, note, blank line, header
-	return out
-}
-
-// wrap breaks s into lines of at most w cells, the first prefixed by
-// first and the rest indented to match.
-func wrap(s string, w int, first string) []string {
-	indent := strings.Repeat(" ", common.Width(first))
-	out := strings.Split(ansi.Wordwrap(s, max(10, w-len(indent)), ""), "\n")
-	for i := range out {
-		if i == 0 {
-			out[i] = first + out[i]
-		} else {
-			out[i] = indent + out[i]
-		}
-	}
 	return out
 }
 
@@ -351,7 +335,7 @@ func (m *Model) detail(r *pstress.Result, w int) []string {
 	}
 	out := []string{"", m.paint.Strong.Render(s.Name) + m.paint.Muted.Render("  "+s.ID+" · "+kind)}
 	add := func(text, prefix string, paint func(string) string) {
-		for _, l := range wrap(text, w, prefix) {
+		for _, l := range common.Wrap(text, w, prefix) {
 			out = append(out, paint(l))
 		}
 	}
@@ -369,17 +353,17 @@ func (m *Model) detail(r *pstress.Result, w int) []string {
 	}
 
 	out = append(out, "")
-	t := newTable(nil, "", "value ("+u.Symbol()+")", "change")
+	t := common.NewTable(nil, "", "value ("+u.Symbol()+")", "change")
 	row := func(label string, x decimal.Decimal) {
-		t.add(label, fmtValue(u, x), signed(pstress.Share(x.Sub(r.Before), r.Before)))
+		t.Add(label, fmtValue(u, x), signed(pstress.Share(x.Sub(r.Before), r.Before)))
 	}
-	t.add("before", fmtValue(u, r.Before), "")
+	t.Add("before", fmtValue(u, r.Before), "")
 	row("after market moves", r.MarketAfter)
 	row("owned at the end", r.After)
 	for k, day := range pstress.Checkpoints {
 		row(fmt.Sprintf("accessible at day %d", day), r.Accessible[k])
 	}
-	out = append(out, t.lines(m.paint.Header.Render, func(_ int, s string) string { return m.paint.Normal.Render(s) })...)
+	out = append(out, t.Lines(m.paint.Header.Render, common.Every(m.paint.Normal.Render))...)
 
 	if len(r.Worst) > 0 {
 		out = append(out, "", m.paint.Strong.Render("Worst hit")+m.paint.Muted.Render("  lost or out of reach at day 365"))
@@ -403,16 +387,16 @@ func (m *Model) detail(r *pstress.Result, w int) []string {
 		}
 	}
 	out = append(out, "")
-	ht := newTable([]int{1}, "holding", "follows", "before", "after", "day 0", "day 7", "day 30", "day 365")
+	ht := common.NewTable([]int{1}, "holding", "follows", "before", "after", "day 0", "day 7", "day 30", "day 365")
 	for _, i := range order[:min(len(order), maxHoldings)] {
 		h := &r.Holdings[i]
 		row := []string{h.Label, h.Follows, fmtValue(u, h.Before), fmtValue(u, h.After)}
 		for _, a := range h.Accessible {
 			row = append(row, fmtValue(u, a))
 		}
-		ht.add(row...)
+		ht.Add(row...)
 	}
-	out = append(out, ht.lines(m.paint.Header.Render, func(_ int, s string) string { return m.paint.Normal.Render(s) })...)
+	out = append(out, ht.Lines(m.paint.Header.Render, common.Every(m.paint.Normal.Render))...)
 	if n := len(order) - maxHoldings; n > 0 {
 		out = append(out, m.paint.Muted.Render(fmt.Sprintf("  and %d more holdings (hardfolio stress --scenario %s lists all)", n, s.ID)))
 	}
@@ -424,53 +408,6 @@ func (m *Model) detail(r *pstress.Result, w int) []string {
 	}
 	for _, e := range r.Excluded {
 		add(e.Holding+": "+e.Reason, "  left out: ", m.paint.Muted.Render)
-	}
-	return out
-}
-
-// table lays out columns two cells apart, indented by two: numbers
-// right-aligned, the columns in left (and the first) left-aligned.
-type table struct {
-	left map[int]bool
-	head []string
-	rows [][]string
-}
-
-func newTable(left []int, head ...string) *table {
-	t := &table{left: map[int]bool{0: true}, head: head}
-	for _, c := range left {
-		t.left[c] = true
-	}
-	return t
-}
-
-func (t *table) add(cells ...string) { t.rows = append(t.rows, cells) }
-
-func (t *table) lines(head func(string) string, body func(int, string) string) []string {
-	width := make([]int, len(t.head))
-	for _, r := range append([][]string{t.head}, t.rows...) {
-		for i, c := range r {
-			width[i] = max(width[i], common.Width(c))
-		}
-	}
-	line := func(r []string) string {
-		var b strings.Builder
-		b.WriteString("  ")
-		for i, c := range r {
-			if i > 0 {
-				b.WriteString("  ")
-			}
-			if t.left[i] {
-				b.WriteString(common.PadRight(c, width[i]))
-			} else {
-				b.WriteString(common.PadLeft(c, width[i]))
-			}
-		}
-		return strings.TrimRight(b.String(), " ")
-	}
-	out := []string{head(line(t.head))}
-	for i, r := range t.rows {
-		out = append(out, body(i, line(r)))
 	}
 	return out
 }
