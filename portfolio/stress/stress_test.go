@@ -2,6 +2,7 @@ package stress
 
 import (
 	"bufio"
+	"fmt"
 	"os"
 	"slices"
 	"strings"
@@ -347,3 +348,25 @@ func TestCustodyEventsHitTheRightHoldings(t *testing.T) {
 }
 
 var decimalHalfCent = decimal.RequireFromString("0.005")
+
+// TestDecimalPathAgrees: a portfolio too large for int64 sums is worked
+// in decimals; every holding's figures are the same as in the integer
+// path.
+func TestDecimalPathAgrees(t *testing.T) {
+	small := custodyPortfolio()
+	big := custodyPortfolio()
+	big.Holdings = append(big.Holdings, portfolio.Holding{ID: "giant", Kind: portfolio.KindCash, Custodian: "swiss-bank", Currency: "EUR",
+		Amount: decimal.RequireFromString("100000000000000000")})
+	if _, ok := portfolio.Valuate(big, "EUR", now).LineCoefficient(0); ok {
+		t.Fatal("the big portfolio still fits int64")
+	}
+	for _, s := range Builtins() {
+		rs, rb := run(t, small, "EUR", &s), run(t, big, "EUR", &s)
+		for i, h := range rs.Holdings {
+			g := rb.Holdings[i]
+			if !h.MarketAfter.Equal(g.MarketAfter) || !h.After.Equal(g.After) || fmt.Sprint(h.Accessible) != fmt.Sprint(g.Accessible) {
+				t.Errorf("%s %s: integer %s %s %v, decimal %s %s %v", s.ID, h.ID, h.MarketAfter, h.After, h.Accessible, g.MarketAfter, g.After, g.Accessible)
+			}
+		}
+	}
+}
