@@ -113,6 +113,12 @@ type stressHoldingJSON struct {
 	Events      []string         `json:"events"`
 }
 
+type lowJSON struct {
+	Month    string  `json:"month"`
+	Value    string  `json:"value"`
+	Multiple float64 `json:"multiple"`
+}
+
 type scenarioJSON struct {
 	ID           string              `json:"id"`
 	Name         string              `json:"name"`
@@ -130,6 +136,7 @@ type scenarioJSON struct {
 	Change       string              `json:"change"`
 	ChangeShare  string              `json:"change_share"`
 	Accessible   []accessibleJSON    `json:"accessible"`
+	Low          *lowJSON            `json:"low"`
 	Assets       []stressMoveJSON    `json:"assets"`
 	Holdings     []stressHoldingJSON `json:"holdings"`
 	Worst        []string            `json:"worst"`
@@ -168,6 +175,9 @@ func stressJSON(v *portfolio.Valuation, rs []*stress.Result) stressOutJSON {
 		}
 		if s.Replay() {
 			j.From, j.To = ptr(s.From), ptr(s.To)
+		}
+		if r.Low != nil {
+			j.Low = &lowJSON{Month: r.Low.Month.String(), Value: jsonFixed(r.Low.Value, scale), Multiple: stat(r.Low.Multiple)}
 		}
 		for _, a := range r.Assets {
 			m := stressMoveJSON{Asset: a.Asset, Missing: a.Missing, Shock: jsonDec(a.Shock), InUnit: jsonWeight(a.InUnit)}
@@ -249,6 +259,9 @@ func writeStressDetail(w io.Writer, r *stress.Result) {
 		t.add(label, portfolio.FormatDecimal(x, scale), signedPercent(stress.Share(x.Sub(r.Before), r.Before)))
 	}
 	t.add("Before", portfolio.FormatDecimal(r.Before, scale), "")
+	if r.Low != nil {
+		row("Lowest on the way ("+r.Low.Month.String()+")", r.Low.Value)
+	}
 	row("After market moves", r.MarketAfter)
 	row("After (owned at the end)", r.After)
 	for k, day := range stress.Checkpoints {

@@ -27,6 +27,7 @@ type env struct {
 	conv       *portfolio.Converter // built on first use
 
 	unitHist  float64         // the unit's growth in USD over the window (1 when hypothetical or missing)
+	unitAsset history.Asset   // in a replay, the history asset the unit is measured with, when it has history over the window
 	unitShock decimal.Decimal // the unit's hypothetical move
 	unitDen   decimal.Decimal // (unitHist) * (1 + unitShock)
 
@@ -58,6 +59,7 @@ type holdingKey struct {
 }
 
 type growthOf struct {
+	asset   history.Asset   // the history asset followed in this scenario ("" when none)
 	g       decimal.Decimal // in the unit
 	f       factor          // g, for scaler
 	down    bool            // g < 1
@@ -117,7 +119,7 @@ func newEnv(v *portfolio.Valuation, s *Scenario, d *history.Data) (*env, error) 
 			ua = history.Asset(s.HomeAs)
 		}
 		if g, ok := e.histGrowth(ua); ok {
-			e.unitHist = g
+			e.unitHist, e.unitAsset = g, ua
 		} else if ua != history.USD {
 			e.note(fmt.Sprintf("No bundled history for %s over %s to %s: values are measured as if it kept its value against the US dollar.", ua, s.From, s.To))
 		}
@@ -221,7 +223,7 @@ func (e *env) growthOf(pr profile) *growthOf {
 	if g, ok := e.growth[pr]; ok {
 		return g
 	}
-	out := &growthOf{}
+	out := &growthOf{asset: pr.hist}
 	out.shock = e.shock(pr.key, pr.home, pr.class)
 	num := one.Add(out.shock)
 	if e.replay {
@@ -288,6 +290,66 @@ func (e *env) holdingGrowth(i int) (string, *growthOf) {
 		follows = string(pr.hist)
 	}
 	return follows, g
+}
+
+// low walks the replay window month by month: the day-0 value of each
+// profile's holdings (weights, by prep profile) times its asset's level
+// over the first month's, over the unit's; a missing asset keeps its
+// value in the unit. It returns the lowest month, the first one (a
+// multiple of 1) when none is lower.
+func (e *env) low(weights []float64, before decimal.Decimal, scale int32) *Low {
+	type leg struct {
+		w   float64
+		lv  *history.Series
+		at0 float64
+	}
+	var legs []leg
+	flat, total := 0.0, 0.0
+	for id, w := range weights {
+		if w == 0 {
+			continue
+		}
+		total += w
+		g := e.byProfile[id]
+		lv, err := e.d.Level(g.asset)
+		if g.missing || g.asset == "" || err != nil {
+			flat += w
+			continue
+		}
+		x0, _ := lv.At(e.from)
+		legs = append(legs, leg{w: w, lv: lv, at0: x0})
+	}
+	if total <= 0 {
+		return nil
+	}
+	// The unit's level, when it has one over the window (else it is
+	// taken to keep its value against the dollar).
+	var unit *history.Series
+	u0 := 1.0
+	if e.unitAsset != "" {
+		if lv, err := e.d.Level(e.unitAsset); err == nil {
+			unit = lv
+			u0, _ = lv.At(e.from)
+		}
+	}
+	out := &Low{Multiple: 1, Month: e.from}
+	for m := e.from + 1; m <= e.to; m++ {
+		u := 1.0
+		if unit != nil {
+			x, _ := unit.At(m)
+			u = x / u0
+		}
+		v := flat
+		for _, l := range legs {
+			x, _ := l.lv.At(m)
+			v += l.w * x / l.at0 / u
+		}
+		if mult := v / total; mult < out.Multiple {
+			out.Multiple, out.Month = mult, m
+		}
+	}
+	out.Value = before.Mul(decimal.NewFromFloat(out.Multiple)).Round(scale)
+	return out
 }
 
 // assetMoves lists the moves of the profiles met, one per asset.

@@ -71,6 +71,10 @@ type Result struct {
 	// Assets are the moves the scenario applies to the assets held, in
 	// the valuation unit.
 	Assets []AssetMove
+	// Low is, for a replay, the lowest point of the holdings' market
+	// value along the way, month by month; nil for a hypothetical
+	// scenario.
+	Low *Low
 	// Excluded are holdings left out: no price in the unit.
 	Excluded []Excluded
 	// Notes say what the figures assume: missing history, a unit without
@@ -112,6 +116,18 @@ func (h *Holding) Hit() decimal.Decimal { return h.Before.Sub(h.Accessible[NChec
 
 // Change is the holding's change in value owned at the end.
 func (h *Holding) Change() decimal.Decimal { return h.After.Sub(h.Before) }
+
+// Low is the lowest month of a replay: the day-0 holdings, unchanged in
+// quantity, valued at each month's levels of the window in the unit
+// (market moves only: no stated move, no custody event). It is the first
+// month, a multiple of 1, when no later month is lower.
+type Low struct {
+	Month history.Month
+	// Value is Before times Multiple, rounded to the unit.
+	Value decimal.Decimal
+	// Multiple is that month's value over the day-0 value.
+	Multiple float64
+}
 
 // AssetMove is how one asset held moves under a scenario.
 type AssetMove struct {
@@ -230,6 +246,7 @@ func runScenario(v *portfolio.Valuation, s *Scenario, d *history.Data, pr *prepa
 	befores := make([]int64, 0, len(v.Lines)) // result index -> day-0 value coefficient, when fast
 	down := make([]bool, 0, len(v.Lines))     // result index -> the market moves it down
 	fast := true
+	var weights []float64 // replay: day-0 value by profile, for the low
 	for li, l := range v.Lines {
 		h := &p.Holdings[l.Index]
 		if l.Unpriced {
@@ -237,6 +254,12 @@ func runScenario(v *portfolio.Valuation, s *Scenario, d *history.Data, pr *prepa
 			continue
 		}
 		key, g := e.holdingGrowth(l.Index)
+		if e.replay {
+			if weights == nil {
+				weights = make([]float64, len(pr.profiles))
+			}
+			weights[pr.prof[l.Index]] += l.Value.InexactFloat64()
+		}
 		hr := Holding{ID: h.ID, Label: pr.labels[l.Index], Kind: h.Kind, Custodian: h.Custodian, Follows: key, Growth: g.g, Before: l.Value}
 		var mc int64
 		done := false
@@ -333,6 +356,9 @@ func runScenario(v *portfolio.Valuation, s *Scenario, d *history.Data, pr *prepa
 	}
 	r.Worst = worst(r.Holdings, states, down, befores, coefs, fast)
 	r.Assets = e.assetMoves()
+	if e.replay {
+		r.Low = e.low(weights, v.Total, scale)
+	}
 	r.Notes = append(e.notes, r.Notes...)
 	return r, nil
 }

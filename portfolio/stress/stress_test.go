@@ -3,6 +3,7 @@ package stress
 import (
 	"bufio"
 	"fmt"
+	"math"
 	"os"
 	"slices"
 	"strings"
@@ -99,6 +100,12 @@ func TestGoldOnlyReplaysGold(t *testing.T) {
 	if len(r.Notes) != 0 {
 		t.Errorf("notes %q: gold has history over the window", r.Notes)
 	}
+
+	// The low along the way is the lowest monthly gold price of the
+	// window over the first month's: in 2008 gold never fell below
+	// October 2007; from 1980 to 1982 it fell by more than half.
+	checkLow(t, r, s)
+	checkLow(t, run(t, p, "USD", mustFind(t, p, "volcker-1980")), mustFind(t, p, "volcker-1980"))
 
 	// Measured in gold ounces, gold does not move at all.
 	rx := run(t, p, portfolio.UnitXAU, s)
@@ -368,5 +375,28 @@ func TestDecimalPathAgrees(t *testing.T) {
 				t.Errorf("%s %s: integer %s %s %v, decimal %s %s %v", s.ID, h.ID, h.MarketAfter, h.After, h.Accessible, g.MarketAfter, g.After, g.Accessible)
 			}
 		}
+	}
+}
+
+// checkLow compares the result's low with the lowest month of the gold
+// file over the scenario's window.
+func checkLow(t *testing.T, r *Result, s *Scenario) {
+	t.Helper()
+	file := "gold/gold_usd_monthly_avg_worldbank.csv"
+	from := csvValue(t, file, s.From)
+	lowest, lowMonth := from, s.From
+	for m, _ := history.ParseMonth(s.From); m.String() <= s.To; m++ {
+		if x := csvValue(t, file, m.String()); x.LessThan(lowest) {
+			lowest, lowMonth = x, m.String()
+		}
+	}
+	if r.Low == nil || r.Low.Month.String() != lowMonth {
+		t.Fatalf("%s: low %+v, want %s", s.ID, r.Low, lowMonth)
+	}
+	if want := lowest.Div(from).InexactFloat64(); math.Abs(r.Low.Multiple-want) > 1e-12 {
+		t.Errorf("%s: low multiple %v, want %v (gold %s at %s)", s.ID, r.Low.Multiple, want, lowest, lowMonth)
+	}
+	if want := r.Before.Mul(lowest).Div(from); r.Low.Value.Sub(want).Abs().GreaterThan(decimalHalfCent) {
+		t.Errorf("%s: low value %s, want %s", s.ID, r.Low.Value, want.Round(4))
 	}
 }

@@ -358,6 +358,9 @@ func (m *Model) detail(r *pstress.Result, w int) []string {
 		t.Add(label, fmtValue(u, x), signed(pstress.Share(x.Sub(r.Before), r.Before)))
 	}
 	t.Add("before", fmtValue(u, r.Before), "")
+	if r.Low != nil {
+		row("lowest on the way ("+r.Low.Month.String()+")", r.Low.Value)
+	}
 	row("after market moves", r.MarketAfter)
 	row("owned at the end", r.After)
 	for k, day := range pstress.Checkpoints {
