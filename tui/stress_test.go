@@ -42,7 +42,8 @@ func TestStressFormAddsAScenario(t *testing.T) {
 	typeField("2009-02")            // to
 	typeField("")                   // home follows
 	typeField("XAU +10%")           // moves
-	tuitest.Press(m, km.NextOption) // event: freeze
+	tuitest.Press(m, km.NextField)  // past the first custody event, to its kind
+	tuitest.Press(m, km.NextOption) // freeze
 	tuitest.Press(m, km.NextField)
 	typeField("")             // custody kinds
 	typeField("zurich-vault") // custodians
@@ -124,5 +125,70 @@ func TestStressEditBuiltinMakesACopy(t *testing.T) {
 	if len(p.Scenarios) != 1 || p.Scenarios[0].ID != "cyprus-2013-mine" || p.Scenarios[0].Events[0].Kind != portfolio.EventBailIn ||
 		!p.Scenarios[0].Events[0].Share.Equal(decimalOf("0.475")) || p.Scenarios[0].Events[0].Days != 12 {
 		t.Fatalf("copy saved as %+v", p.Scenarios)
+	}
+}
+
+// TestStressFormEditsEveryEvent: the form steps through a scenario's
+// custody events, changes one, adds one and removes one.
+func TestStressFormEditsEveryEvent(t *testing.T) {
+	m := newDemo(t, 120, 40)
+	km := m.Context().Keys
+	pressScreen(t, m, "Stress")
+	scr := m.Screen(m.Active()).(*tuistress.Model)
+	for scr.Selected().Scenario.ID != "sanctions" {
+		tuitest.Press(m, km.NextScenario)
+	}
+	tuitest.Press(m, km.EditScenario) // a copy of its three events
+	focus := func(label string) {
+		t.Helper()
+		for i := 0; i < 30; i++ {
+			if strings.Contains(tuitest.Plain(m), "› "+label) {
+				return
+			}
+			tuitest.Press(m, km.NextField)
+		}
+		t.Fatalf("no field %q:\n%s", label, tuitest.Plain(m))
+	}
+	focus("Custody event")
+	if !strings.Contains(tuitest.Plain(m), "1 of 3") {
+		t.Fatalf("the chooser does not count three events:\n%s", tuitest.Plain(m))
+	}
+	// Event 3 (banks abroad, 180 days) becomes 90 days.
+	tuitest.Press(m, km.NextOption)
+	tuitest.Press(m, km.NextOption)
+	focus("Days")
+	for i := 0; i < 3; i++ {
+		tuitest.Send(m, keyBackspace())
+	}
+	tuitest.Type(m, "90")
+	// Event 1 is removed: its kind set to none.
+	focus("Custody event")
+	tuitest.Press(m, km.PrevOption)
+	tuitest.Press(m, km.PrevOption)
+	focus("Event kind")
+	tuitest.Press(m, km.PrevOption)
+	// A new event: bitcoin on exchanges lost.
+	focus("Custody event")
+	tuitest.Press(m, km.PrevOption) // wraps to the new one
+	focus("Event kind")
+	tuitest.Press(m, km.NextOption)
+	tuitest.Press(m, km.NextOption) // loss
+	focus("Custody kinds")
+	tuitest.Type(m, "exchange")
+	focus("Share")
+	tuitest.Type(m, "100%")
+	tuitest.Press(m, km.Submit)
+	if scr.Capturing() {
+		t.Fatalf("the form stayed open:\n%s", tuitest.Plain(m))
+	}
+	p := m.Snapshot().Portfolio
+	if len(p.Scenarios) != 1 {
+		t.Fatalf("scenarios %+v", p.Scenarios)
+	}
+	ev := p.Scenarios[0].Events
+	if len(ev) != 3 || !ev[0].Indefinite || len(ev[0].Assets) != 1 || ev[0].Assets[0] != portfolio.KindETF ||
+		ev[1].Days != 90 || ev[1].CustodyKinds[0] != portfolio.CustodyBank ||
+		ev[2].Kind != portfolio.EventLoss || !ev[2].Share.Equal(decimalOf("1")) || ev[2].CustodyKinds[0] != portfolio.CustodyExchange {
+		t.Fatalf("events saved: %+v", ev)
 	}
 }

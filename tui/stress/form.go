@@ -28,6 +28,7 @@ const (
 	fTo            = "to"
 	fHomeAs        = "home_as"
 	fMoves         = "moves"
+	fEventNo       = "event_no"
 	fKind          = "kind"
 	fCustodyKinds  = "custody_kinds"
 	fCustodians    = "custodians"
@@ -67,6 +68,11 @@ type form struct {
 	editing string // ID of the scenario edited; "" when adding
 	orig    portfolio.Scenario
 	fields  []*field
+	// events are the scenario's custody events being edited; the event
+	// fields show events[cur], or a new one when cur == len(events).
+	events []portfolio.CustodyEvent
+	cur    int
+	slots  []int // the built scenario's event i is events[slots[i]]
 	focus   int
 	general string
 	pending int    // save request ID while saving
@@ -131,7 +137,8 @@ func newForm(ctx *common.Context) *form {
 		txt(fTo, "Replay to", "YYYY-MM", "last month replayed"),
 		txt(fHomeAs, "Home follows", "TRY", "in a replay, your home currency follows this currency's history"),
 		txt(fMoves, "Moves", "BTC -60%, XAU +20%, class cash -10%", "asset (BTC, XAU, EQUITIES, USD, EUR..., home) or class NAME, then the change"),
-		{name: fKind, label: "Event", choice: true, options: kinds},
+		{name: fEventNo, label: "Custody event", choice: true, options: []string{"1 (new)"}, hint: "← → choose the event to edit, or add one"},
+		{name: fKind, label: "Event kind", choice: true, options: kinds, hint: "none: no event here (an existing one is removed)"},
 		ev(txt(fCustodyKinds, "Custody kinds", "exchange, bank", "hit holdings held this way")),
 		ev(txt(fCustodians, "Custodians", "custodian IDs", "hit holdings at these custodians")),
 		ev(txt(fJurisdictions, "Jurisdictions", "CH, home, foreign", "hit holdings in these countries")),
@@ -144,6 +151,7 @@ func newForm(ctx *common.Context) *form {
 		ev(txt(fPrice, "Price", "empty: the day-0 value", "buy-back price per fine ounce (per BTC, per unit)"), portfolio.EventConfiscation),
 		ev(txt(fPriceCurrency, "Price currency", "USD", "the price's currency, and the payment's (default: home currency)"), portfolio.EventConfiscation),
 	}
+	f.eventOptions()
 	return f
 }
 
@@ -188,10 +196,47 @@ func (f *form) fill(s *portfolio.Scenario) {
 	set(fTo, s.To)
 	set(fHomeAs, s.HomeAs)
 	set(fMoves, formatMoves(s.Moves))
-	if len(s.Events) == 0 {
+	for _, e := range s.Events {
+		f.events = append(f.events, cloneEvent(e))
+	}
+	f.cur = 0
+	f.loadEvent()
+}
+
+func cloneEvent(e portfolio.CustodyEvent) portfolio.CustodyEvent {
+	e.CustodyKinds = append([]portfolio.CustodyKind(nil), e.CustodyKinds...)
+	e.Custodians = append([]string(nil), e.Custodians...)
+	e.Jurisdictions = append([]string(nil), e.Jurisdictions...)
+	e.Assets = append([]portfolio.Kind(nil), e.Assets...)
+	return e
+}
+
+// eventOptions relabels the event chooser: one entry per event, then a
+// new one.
+func (f *form) eventOptions() {
+	fl := f.field(fEventNo)
+	fl.options = fl.options[:0]
+	for i := range f.events {
+		fl.options = append(fl.options, fmt.Sprintf("%d of %d", i+1, len(f.events)))
+	}
+	fl.options = append(fl.options, fmt.Sprintf("%d (new)", len(f.events)+1))
+	fl.sel = f.cur
+}
+
+// loadEvent puts events[cur] (or an empty event) into the event fields.
+func (f *form) loadEvent() {
+	f.eventOptions()
+	for _, name := range []string{fCustodyKinds, fCustodians, fJurisdictions, fAssets, fDays, fShare, fRecovery, fRecoveryDays, fPrice, fPriceCurrency} {
+		f.field(name).input.SetValue("")
+		f.field(name).err = ""
+	}
+	f.field(fIndefinite).sel = 0
+	f.field(fKind).sel = 0
+	if f.cur >= len(f.events) {
 		return
 	}
-	e := s.Events[0]
+	set := func(name, v string) { f.field(name).input.SetValue(v) }
+	e := f.events[f.cur]
 	kf := f.field(fKind)
 	for i, o := range kf.options {
 		if o == string(e.Kind) {
@@ -229,6 +274,97 @@ func (f *form) fill(s *portfolio.Scenario) {
 		set(fPrice, e.Price.String())
 	}
 	set(fPriceCurrency, e.PriceCurrency)
+}
+
+// storeEvent reads the event fields into events[cur], appending a new
+// event when cur is past the end and a kind is chosen. It reports false
+// when a field does not parse (the error is beside it).
+func (f *form) storeEvent() bool {
+	k := f.eventKind()
+	if k == noEvent {
+		if f.cur < len(f.events) {
+			f.events[f.cur].Kind = "" // removed when the scenario is built
+		}
+		return true
+	}
+	e := portfolio.CustodyEvent{Kind: portfolio.EventKind(k), Custodians: list(f.field(fCustodians).value()),
+		Jurisdictions: list(f.field(fJurisdictions).value()), PriceCurrency: strings.ToUpper(f.field(fPriceCurrency).value())}
+	if f.cur < len(f.events) {
+		e.Note = f.events[f.cur].Note
+	}
+	for i, j := range e.Jurisdictions {
+		if j != portfolio.JurisdictionHome && j != portfolio.JurisdictionForeign {
+			e.Jurisdictions[i] = strings.ToUpper(j)
+		}
+	}
+	for _, w := range list(f.field(fCustodyKinds).value()) {
+		e.CustodyKinds = append(e.CustodyKinds, portfolio.CustodyKind(w))
+	}
+	for _, w := range list(f.field(fAssets).value()) {
+		e.Assets = append(e.Assets, portfolio.Kind(w))
+	}
+	ok := true
+	num := func(name string, to *int) {
+		fl := f.field(name)
+		if !f.visible(fl) || fl.value() == "" {
+			return
+		}
+		if _, err := fmt.Sscan(fl.value(), to); err != nil {
+			fl.err, ok = "a whole number of days", false
+		}
+	}
+	share := func(name string, to *decimal.Decimal) {
+		fl := f.field(name)
+		if !f.visible(fl) {
+			return
+		}
+		var err error
+		if *to, err = parseShare(fl.value()); err != nil {
+			fl.err, ok = err.Error(), false
+		}
+	}
+	num(fDays, &e.Days)
+	num(fRecoveryDays, &e.RecoveryDays)
+	share(fShare, &e.Share)
+	share(fRecovery, &e.Recovery)
+	if fl := f.field(fPrice); fl.value() != "" && f.visible(fl) {
+		var err error
+		if e.Price, err = decimal.NewFromString(fl.value()); err != nil {
+			fl.err, ok = "a decimal number", false
+		}
+	}
+	e.Indefinite = f.visible(f.field(fIndefinite)) && f.field(fIndefinite).value() == "yes"
+	if !ok {
+		return false
+	}
+	if f.cur < len(f.events) {
+		f.events[f.cur] = e
+	} else {
+		f.events = append(f.events, e)
+	}
+	return true
+}
+
+// switchEvent shows event i, after keeping what the fields say of the
+// one shown.
+func (f *form) switchEvent(i int) {
+	if !f.storeEvent() {
+		f.field(fEventNo).sel = f.cur
+		return
+	}
+	f.cur = max(0, min(i, len(f.events)))
+	f.loadEvent()
+}
+
+// built is the events that remain: those not set to none.
+func (f *form) built() (out []portfolio.CustodyEvent, slot []int) {
+	for i, e := range f.events {
+		if e.Kind != "" {
+			out = append(out, e)
+			slot = append(slot, i)
+		}
+	}
+	return out, slot
 }
 
 var hundred = decimal.NewFromInt(100)
@@ -319,59 +455,9 @@ func (f *form) build() portfolio.Scenario {
 	if s.Moves, err = parseMoves(f.field(fMoves).value()); err != nil {
 		f.field(fMoves).err = err.Error()
 	}
-	var rest []portfolio.CustodyEvent
-	if len(f.orig.Events) > 1 {
-		rest = f.orig.Events[1:]
-	}
-	if k := f.eventKind(); k != noEvent {
-		e := portfolio.CustodyEvent{Kind: portfolio.EventKind(k), Custodians: list(f.field(fCustodians).value()),
-			Jurisdictions: list(f.field(fJurisdictions).value()), PriceCurrency: strings.ToUpper(f.field(fPriceCurrency).value())}
-		if len(f.orig.Events) > 0 {
-			e.Note = f.orig.Events[0].Note
-		}
-		for i, j := range e.Jurisdictions {
-			if j != portfolio.JurisdictionHome && j != portfolio.JurisdictionForeign {
-				e.Jurisdictions[i] = strings.ToUpper(j)
-			}
-		}
-		for _, w := range list(f.field(fCustodyKinds).value()) {
-			e.CustodyKinds = append(e.CustodyKinds, portfolio.CustodyKind(w))
-		}
-		for _, w := range list(f.field(fAssets).value()) {
-			e.Assets = append(e.Assets, portfolio.Kind(w))
-		}
-		num := func(name string, to *int) {
-			fl := f.field(name)
-			if !f.visible(fl) || fl.value() == "" {
-				return
-			}
-			if _, err := fmt.Sscan(fl.value(), to); err != nil {
-				fl.err = "a whole number of days"
-			}
-		}
-		share := func(name string, to *decimal.Decimal) {
-			fl := f.field(name)
-			if !f.visible(fl) {
-				return
-			}
-			if *to, err = parseShare(fl.value()); err != nil {
-				fl.err = err.Error()
-			}
-		}
-		num(fDays, &e.Days)
-		num(fRecoveryDays, &e.RecoveryDays)
-		share(fShare, &e.Share)
-		share(fRecovery, &e.Recovery)
-		if fl := f.field(fPrice); fl.value() != "" && f.visible(fl) {
-			if e.Price, err = decimal.NewFromString(fl.value()); err != nil {
-				fl.err = "a decimal number"
-			}
-		}
-		e.Indefinite = f.visible(f.field(fIndefinite)) && f.field(fIndefinite).value() == "yes"
-		s.Events = append([]portfolio.CustodyEvent{e}, rest...)
-	} else {
-		s.Events = rest
-	}
+	f.storeEvent()
+	f.eventOptions()
+	s.Events, f.slots = f.built()
 	return s
 }
 
@@ -452,13 +538,17 @@ func (f *form) showErrors(err error, idx int) {
 			fl = f.find(e.Key)
 		case e.Section == "scenario.move" && e.Parent == idx:
 			fl = f.field(fMoves)
-		case e.Section == "scenario.event" && e.Parent == idx && e.Index == 0:
+		case e.Section == "scenario.event" && e.Parent == idx && e.Index < len(f.slots) && f.slots[e.Index] == f.cur:
 			fl = f.find(e.Key)
 			if fl == nil || !f.visible(fl) {
 				fl = f.field(fKind)
 			}
 		}
 		msg := e.Msg
+		if e.Section == "scenario.event" && fl == nil && e.Index < len(f.slots) {
+			general = append(general, fmt.Sprintf("event %d: %s: %s", f.slots[e.Index]+1, e.Key, e.Msg))
+			continue
+		}
 		if e.Section == "scenario.move" {
 			msg = fmt.Sprintf("move #%d: %s", e.Index+1, e.Msg)
 		}
@@ -544,13 +634,19 @@ func (m *Model) formKey(msg tea.KeyMsg) tea.Cmd {
 		return nil
 	}
 	if cur.choice {
+		sel := cur.sel
 		switch {
 		case key.Matches(msg, km.NextOption):
-			cur.sel = (cur.sel + 1) % len(cur.options)
+			sel = (sel + 1) % len(cur.options)
 		case key.Matches(msg, km.PrevOption):
-			cur.sel = (cur.sel - 1 + len(cur.options)) % len(cur.options)
+			sel = (sel - 1 + len(cur.options)) % len(cur.options)
 		}
 		cur.err = ""
+		if cur.name == fEventNo {
+			f.switchEvent(sel)
+		} else {
+			cur.sel = sel
+		}
 		return nil
 	}
 	var cmd tea.Cmd
@@ -613,9 +709,6 @@ func (f *form) lines() (lines []string, focusLine int) {
 		lines = append(lines, common.Truncate(line, f.width-2))
 	}
 	lines = append(lines, "")
-	if n := len(f.orig.Events); n > 1 {
-		lines = append(lines, st.Text.Muted.Render(common.Truncate(fmt.Sprintf("The form shows the first of %d custody events; the others are kept as they are (hardfolio edit changes them).", n), f.width-3)))
-	}
 	for _, l := range strings.Split(f.general, "\n") {
 		if l != "" {
 			lines = append(lines, st.Form.Error.Render(common.Truncate("✗ "+l, f.width-3)))
