@@ -70,9 +70,9 @@ type form struct {
 	fields  []*field
 	// events are the scenario's custody events being edited; the event
 	// fields show events[cur], or a new one when cur == len(events).
-	events []portfolio.CustodyEvent
-	cur    int
-	slots  []int // the built scenario's event i is events[slots[i]]
+	events  []portfolio.CustodyEvent
+	cur     int
+	slots   []int // the built scenario's event i is events[slots[i]]
 	focus   int
 	general string
 	pending int    // save request ID while saving
