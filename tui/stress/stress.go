@@ -35,6 +35,7 @@ type Model struct {
 	gen     int              // the latest request
 	asked   *common.Snapshot // the snapshot last sent
 	results []*pstress.Result
+	failed  []string // scenarios that could not run, and why
 	err     error
 	of      *common.Snapshot // the snapshot results are of
 	sel     int              // the selected scenario
@@ -58,6 +59,7 @@ type resultMsg struct {
 	gen     int
 	snap    *common.Snapshot
 	results []*pstress.Result
+	failed  []string
 	err     error
 }
 
@@ -99,8 +101,18 @@ func (m *Model) Load() tea.Cmd {
 		if err != nil {
 			return resultMsg{gen: gen, snap: snap, err: err}
 		}
-		rs, err := pstress.RunAll(snap.Valuation, pstress.Library(snap.Portfolio), d)
-		return resultMsg{gen: gen, snap: snap, results: rs, err: err}
+		// One scenario that cannot run (a window of the file's outside
+		// the history) does not hide the others: it is listed apart.
+		msg := resultMsg{gen: gen, snap: snap, results: []*pstress.Result{}}
+		for _, s := range pstress.Library(snap.Portfolio) {
+			r, err := pstress.Run(snap.Valuation, &s, d)
+			if err != nil {
+				msg.failed = append(msg.failed, err.Error())
+				continue
+			}
+			msg.results = append(msg.results, r)
+		}
+		return msg
 	}
 }
 
@@ -122,7 +134,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.gen != m.gen {
 			return m, nil // a newer snapshot is being run
 		}
-		m.results, m.err, m.of = msg.results, msg.err, msg.snap
+		m.results, m.failed, m.err, m.of = msg.results, msg.failed, msg.err, msg.snap
 		m.sel = 0
 		for i, r := range m.results {
 			if r.Scenario.ID == m.selID {
@@ -252,7 +264,7 @@ func (m *Model) layout() {
 	case m.Snap.Valuation.Total.Sign() <= 0:
 		lines = append(lines, title, "", m.paint.Muted.Render("Nothing with a value to stress yet: add holdings on the Holdings screen."))
 	default:
-		u := m.results[0].Unit
+		u := m.of.Unit
 		info := "in " + string(u)
 		if m.of != m.Snap {
 			info = "updating… · " + info
@@ -260,6 +272,9 @@ func (m *Model) layout() {
 		lines = append(lines, title+common.PadLeft(m.paint.Muted.Render(info), max(1, w-common.Width(title))))
 		lines = append(lines, m.paint.Muted.Render("Owned at the end, and what you can reach n days in, at after-scenario prices"), "")
 		lines = append(lines, m.table(u)...)
+		for _, f := range m.failed {
+			lines = append(lines, common.Wrap(f, w, "  not run: ")...)
+		}
 		lines = append(lines, m.detail(m.Selected(), w)...)
 	}
 	for i, l := range lines {
