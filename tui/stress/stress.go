@@ -296,10 +296,14 @@ func signed(d decimal.Decimal) string {
 }
 
 // table is one row per scenario, the selected one marked. When the
-// screen is too narrow for every checkpoint it drops day 7 and day 30.
+// screen is too narrow for every checkpoint in money it shows day 0 and
+// day 365 only, and narrower still, changes in percent only.
 func (m *Model) table(u portfolio.Unit) []string {
-	build := func(days []int) *common.Table {
+	build := func(days []int, money bool) *common.Table {
 		head := []string{"", "scenario", "after (" + u.Symbol() + ")", "change"}
+		if !money {
+			head = []string{"", "scenario", "after"}
+		}
 		for _, k := range days {
 			head = append(head, fmt.Sprintf("day %d", pstress.Checkpoints[k]))
 		}
@@ -313,9 +317,17 @@ func (m *Model) table(u portfolio.Unit) []string {
 			if !pstress.IsBuiltin(r.Scenario.ID) {
 				name += " (yours)"
 			}
-			row := []string{mark, name, fmtValue(u, r.After), signed(pstress.Share(r.Change(), r.Before))}
+			change := signed(pstress.Share(r.Change(), r.Before))
+			row := []string{mark, name, fmtValue(u, r.After), change}
+			if !money {
+				row = []string{mark, name, change}
+			}
 			for _, k := range days {
-				row = append(row, fmtValue(u, r.Accessible[k]))
+				if money {
+					row = append(row, fmtValue(u, r.Accessible[k]))
+				} else {
+					row = append(row, signed(pstress.Share(r.Accessible[k].Sub(r.Before), r.Before)))
+				}
 			}
 			t.Add(row...)
 		}
@@ -327,9 +339,12 @@ func (m *Model) table(u portfolio.Unit) []string {
 		}
 		return m.paint.Normal.Render(s)
 	}
-	out := build([]int{0, 1, 2, 3}).Lines(m.paint.Header.Render, body)
+	out := build([]int{0, 1, 2, 3}, true).Lines(m.paint.Header.Render, body)
 	if common.Width(out[0]) > m.width-2 {
-		out = build([]int{0, 3}).Lines(m.paint.Header.Render, body)
+		out = build([]int{0, 3}, true).Lines(m.paint.Header.Render, body)
+	}
+	if common.Width(out[0]) > m.width-2 {
+		out = build([]int{0, 3}, false).Lines(m.paint.Header.Render, body)
 	}
 	m.tableTop = 4 // title, note, blank line, header
 	return out
