@@ -176,6 +176,13 @@ func RunPortfolio(p *portfolio.Portfolio, s *Scenario, unit portfolio.Unit, now 
 	return Run(portfolio.Valuate(p, unit, now), s, d)
 }
 
+// RunLibrary runs the whole library on v: the built-in scenarios, then
+// the portfolio's own, in that order. It is the stress table of a
+// portfolio (or of a what-if copy of one), one Result per scenario.
+func RunLibrary(v *portfolio.Valuation, d *history.Data) ([]*Result, error) {
+	return RunAll(v, Library(v.Portfolio), d)
+}
+
 // RunAll runs every scenario on v, in order. The first error stops it.
 func RunAll(v *portfolio.Valuation, scs []Scenario, d *history.Data) ([]*Result, error) {
 	out := make([]*Result, 0, len(scs))
