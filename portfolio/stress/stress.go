@@ -237,10 +237,10 @@ func prepare(v *portfolio.Valuation) *prepared {
 func runScenario(v *portfolio.Valuation, s *Scenario, d *history.Data, pr *prepared) (*Result, error) {
 	p := v.Portfolio
 	e, err := newEnv(v, s, d)
-	e.prep = pr
 	if err != nil {
 		return nil, err
 	}
+	e.prep = pr
 	r := &Result{Scenario: *s, Unit: v.Unit}
 	scale := v.Unit.Scale()
 
@@ -265,7 +265,13 @@ func runScenario(v *portfolio.Valuation, s *Scenario, d *history.Data, pr *prepa
 			if weights == nil {
 				weights = make([]float64, len(pr.profiles))
 			}
-			weights[pr.prof[l.Index]] += l.Value.InexactFloat64()
+			// Only the proportions matter: the coefficient will do, and
+			// costs no decimal conversion.
+			if b, ok := v.LineCoefficient(li); ok {
+				weights[pr.prof[l.Index]] += float64(b)
+			} else {
+				weights[pr.prof[l.Index]] += l.Value.InexactFloat64()
+			}
 		}
 		hr := Holding{ID: h.ID, Label: pr.labels[l.Index], Kind: h.Kind, Custodian: h.Custodian, Follows: key, Growth: g.g, Before: l.Value}
 		var mc int64
@@ -305,61 +311,23 @@ func runScenario(v *portfolio.Valuation, s *Scenario, d *history.Data, pr *prepa
 		}
 	}
 
-	// Totals: exact sums of the rounded holdings. The holdings no custody
-	// event touched are summed once, as integers when fast.
-	var untouched, market int64
-	untouchedD, marketD := decimal.Zero, decimal.Zero
-	fast = fast && !e.bigValues
-	var touchedAfter int64
-	var touchedAcc [NCheckpoints]int64
-	r.Before = v.Total // unpriced holdings have no value: the priced lines' sum
+	// Every holding's values, then the totals: exact sums of the rounded
+	// holdings, in int64 when fast and no sum overflows, else in decimals.
 	for i := range r.Holdings {
 		hr := &r.Holdings[i]
-		st := states[i]
-		if fast {
-			market += coefs[i]
-		} else {
-			marketD = marketD.Add(hr.MarketAfter)
-		}
-		if st == nil {
-			hr.After = hr.MarketAfter
-			for k := range hr.Accessible {
-				hr.Accessible[k] = hr.MarketAfter
-			}
-			if fast {
-				untouched += coefs[i]
-			} else {
-				untouchedD = untouchedD.Add(hr.MarketAfter)
-			}
+		if st := states[i]; st != nil {
+			hr.After, hr.Accessible = st.values(scale, e.zero)
+			hr.Events = st.words
 			continue
 		}
-		hr.After, hr.Accessible = st.values(scale, e.zero)
-		hr.Events = st.words
-		if fast {
-			touchedAfter += coefOf(hr.After, scale)
-			for k := range touchedAcc {
-				touchedAcc[k] += coefOf(hr.Accessible[k], scale)
-			}
-			continue
-		}
-		r.After = r.After.Add(hr.After)
-		for k := range r.Accessible {
-			r.Accessible[k] = r.Accessible[k].Add(hr.Accessible[k])
+		hr.After = hr.MarketAfter
+		for k := range hr.Accessible {
+			hr.Accessible[k] = hr.MarketAfter
 		}
 	}
-	if fast {
-		r.After = decimal.New(touchedAfter, -scale)
-		for k := range r.Accessible {
-			r.Accessible[k] = decimal.New(touchedAcc[k], -scale)
-		}
-	}
-	if fast {
-		untouchedD, marketD = decimal.New(untouched, -scale), decimal.New(market, -scale)
-	}
-	r.MarketAfter = marketD
-	r.After = r.After.Add(untouchedD)
-	for k := range r.Accessible {
-		r.Accessible[k] = r.Accessible[k].Add(untouchedD)
+	r.Before = v.Total // unpriced holdings have no value: the priced lines' sum
+	if !fast || e.bigValues || !intTotals(r, states, coefs, scale) {
+		decimalTotals(r)
 	}
 	r.Worst = worst(r.Holdings, states, down, befores, coefs, fast)
 	r.Assets = e.assetMoves()
@@ -371,6 +339,61 @@ func runScenario(v *portfolio.Valuation, s *Scenario, d *history.Data, pr *prepa
 }
 
 var one = decimal.NewFromInt(1)
+
+// intTotals sums the holdings' values as int64 coefficients: the market
+// values from coefs, the others from the rounded decimals of the holdings
+// custody events touched. It reports false, leaving r as it was, when a
+// sum would overflow.
+func intTotals(r *Result, states map[int]*state, coefs []int64, scale int32) bool {
+	var market, after int64
+	var acc [NCheckpoints]int64
+	ok := true
+	add := func(sum *int64, x int64) {
+		if (x > 0 && *sum > math.MaxInt64-x) || (x < 0 && *sum < math.MinInt64-x) {
+			ok = false
+		}
+		*sum += x
+	}
+	for i := range r.Holdings {
+		hr := &r.Holdings[i]
+		add(&market, coefs[i])
+		if states[i] == nil {
+			add(&after, coefs[i])
+			for k := range acc {
+				add(&acc[k], coefs[i])
+			}
+			continue
+		}
+		add(&after, coefOf(hr.After, scale))
+		for k := range acc {
+			add(&acc[k], coefOf(hr.Accessible[k], scale))
+		}
+	}
+	if !ok {
+		return false
+	}
+	r.MarketAfter, r.After = decimal.New(market, -scale), decimal.New(after, -scale)
+	for k := range acc {
+		r.Accessible[k] = decimal.New(acc[k], -scale)
+	}
+	return true
+}
+
+// decimalTotals sums the holdings' values in decimals.
+func decimalTotals(r *Result) {
+	r.MarketAfter, r.After = decimal.Zero, decimal.Zero
+	for k := range r.Accessible {
+		r.Accessible[k] = decimal.Zero
+	}
+	for i := range r.Holdings {
+		hr := &r.Holdings[i]
+		r.MarketAfter = r.MarketAfter.Add(hr.MarketAfter)
+		r.After = r.After.Add(hr.After)
+		for k := range r.Accessible {
+			r.Accessible[k] = r.Accessible[k].Add(hr.Accessible[k])
+		}
+	}
+}
 
 // worst ranks the holdings that lose something by day 365. A holding no
 // custody event touched loses only if the market moves it down; when fast,

@@ -400,3 +400,27 @@ func checkLow(t *testing.T, r *Result, s *Scenario) {
 		t.Errorf("%s: low value %s, want %s", s.ID, r.Low.Value, want.Round(4))
 	}
 }
+
+// TestTotalsDoNotOverflow: holdings that fit int64 one by one but whose
+// sum after the moves does not are totalled in decimals, exactly.
+func TestTotalsDoNotOverflow(t *testing.T) {
+	p := custodyPortfolio()
+	huge := decimal.RequireFromString("40000000000000000") // 4e16 CHF: 4.2e18 cents of EUR each
+	p.Holdings = []portfolio.Holding{
+		{ID: "a", Kind: portfolio.KindCash, Custodian: "swiss-bank", Currency: "CHF", Amount: huge},
+		{ID: "b", Kind: portfolio.KindCash, Custodian: "swiss-bank", Currency: "CHF", Amount: huge},
+	}
+	v := portfolio.Valuate(p, "EUR", now)
+	if _, ok := v.LineCoefficient(0); !ok {
+		t.Fatal("the day-0 values do not fit int64: this test wants them to")
+	}
+	s := &Scenario{ID: "t", Name: "t", Moves: []portfolio.Move{{Asset: "CHF", Change: decimal.RequireFromString("0.5")}}}
+	r, err := Run(v, s, history.MustLoad())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := r.Holdings[0].MarketAfter.Add(r.Holdings[1].MarketAfter)
+	if !r.MarketAfter.Equal(sum) || !r.After.Equal(sum) || !r.Accessible[0].Equal(sum) || !r.MarketAfter.GreaterThan(decimal.New(math.MaxInt64, -2)) {
+		t.Errorf("totals %s %s %v, want %s", r.MarketAfter, r.After, r.Accessible, sum)
+	}
+}
