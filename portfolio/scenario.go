@@ -219,8 +219,17 @@ func (s *Scenario) Check(p *Portfolio) Errors {
 	if !s.Replay() && len(s.Moves) == 0 && len(s.Events) == 0 {
 		add("", "does nothing: give from and to (a replay), a move or an event")
 	}
+	seen := map[string]int{}
 	for j, mv := range s.Moves {
 		madd := func(key, f string, a ...any) { c.add("scenario.move", j, 0, s.ID, key, f, a...) }
+		what := "asset " + mv.Asset
+		if mv.Class != "" {
+			what = "class " + mv.Class
+		}
+		if k, dup := seen[what]; dup {
+			madd("", "%s is moved twice (move #%d too): give one move", what, k+1)
+		}
+		seen[what] = j
 		switch {
 		case mv.Asset == "" && mv.Class == "":
 			madd("asset", "say what moves: asset (BTC, XAU, EQUITIES, a currency or home) or class (%s)", strings.Join(MoveClasses, ", "))

@@ -62,6 +62,7 @@ func TestScenarioErrors(t *testing.T) {
 		{Scenario{ID: "a", Name: "A", Moves: []Move{{Asset: "BTC", Change: dec("-1.5")}}}, `scenario "a" move #1: change: -1.5 loses more than everything`},
 		{Scenario{ID: "a", Name: "A", Moves: []Move{{Asset: "BTC", Class: "gold"}}}, `move #1: class: give asset or class, not both`},
 		{Scenario{ID: "a", Name: "A", Moves: []Move{{Asset: "DOGE"}}}, `move #1: asset: unknown asset "DOGE"`},
+		{Scenario{ID: "a", Name: "A", Moves: []Move{{Asset: "BTC"}, {Asset: "BTC", Change: dec("0.1")}}}, `scenario "a" move #2: asset BTC is moved twice (move #1 too)`},
 		{Scenario{ID: "a", Name: "A", Events: []CustodyEvent{{Kind: EventFreeze, Assets: []Kind{KindBTC}}}}, `event #1: days: a freeze lasts 1 day or more`},
 		{Scenario{ID: "a", Name: "A", Events: []CustodyEvent{{Kind: EventLoss, Assets: []Kind{KindBTC}, Share: dec("1.2")}}}, `event #1: share: must be a share above 0 to 1`},
 		{Scenario{ID: "a", Name: "A", Events: []CustodyEvent{{Kind: EventLoss, Assets: []Kind{KindBTC}, Share: dec("1"), Recovery: dec("0.5")}}}, `event #1: recovery_days: say after how many days`},

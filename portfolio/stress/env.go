@@ -61,7 +61,7 @@ type holdingKey struct {
 type growthOf struct {
 	asset   history.Asset   // the history asset followed in this scenario ("" when none)
 	g       decimal.Decimal // in the unit
-	f       factor          // g, for scaler
+	f       factor          // g, for mulRound
 	down    bool            // g < 1
 	unit    bool            // g = 1
 	missing bool
