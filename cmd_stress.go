@@ -217,6 +217,13 @@ func writeStressSummary(w io.Writer, v *portfolio.Valuation, rs []*stress.Result
 		name = "Portfolio"
 	}
 	fmt.Fprintf(w, "%s: net worth %s, stressed %s\n\n", name, v.Unit.Format(v.Total), timeString(v.AsOf))
+	if v.Total.Sign() <= 0 {
+		fmt.Fprintln(w, "Nothing with a value to stress yet.")
+		if v.Unpriced > 0 {
+			fmt.Fprintf(w, "%d holdings have no price in %s.\n", v.Unpriced, v.Unit)
+		}
+		return
+	}
 	sym := v.Unit.Symbol()
 	t := newTable("SCENARIO", "KIND", "AFTER ("+sym+")", "CHANGE", "DAY 0", "DAY 7", "DAY 30", "DAY 365").alignRight(2, 3, 4, 5, 6, 7)
 	scale := v.Unit.Scale()
