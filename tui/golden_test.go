@@ -125,6 +125,21 @@ func TestStressExchangeFailure(t *testing.T) {
 	})
 }
 
+// TestStressForm draws the scenario form on a copy of the built-in
+// sanctions scenario, at its first custody event.
+func TestStressForm(t *testing.T) {
+	eachSize(t, func(m *tui.Model) {
+		pressScreen(t, m, "Stress")
+		for i := 0; i < 8; i++ {
+			tuitest.Press(m, m.Context().Keys.NextScenario)
+		}
+		tuitest.Press(m, m.Context().Keys.EditScenario)
+		for i := 0; i < 9; i++ {
+			tuitest.Press(m, m.Context().Keys.NextField)
+		}
+	})
+}
+
 // TestMonteCarlo draws the Monte Carlo screen of the demo after its run,
 // at the top and scrolled to the figures below the fan.
 func TestMonteCarlo(t *testing.T) {

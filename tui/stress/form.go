@@ -129,27 +129,27 @@ func newForm(ctx *common.Context) *form {
 		kinds = append(kinds, string(k))
 	}
 	f.fields = []*field{
-		txt(fID, "ID", "my-crisis", "lower-case letters, digits, . _ -"),
-		txt(fName, "Name", "My crisis", ""),
-		txt(fDescription, "Description", "what happens", ""),
-		txt(fSource, "Source", "where the figures come from", ""),
-		txt(fFrom, "Replay from", "YYYY-MM (empty: hypothetical)", "first month of the bundled history replayed"),
-		txt(fTo, "Replay to", "YYYY-MM", "last month replayed"),
-		txt(fHomeAs, "Home follows", "TRY", "in a replay, your home currency follows this currency's history"),
-		txt(fMoves, "Moves", "BTC -60%, XAU +20%, class cash -10%", "asset (BTC, XAU, EQUITIES, USD, EUR..., home) or class NAME, then the change"),
+		txt(fID, "ID", "e.g. my-crisis", "lower-case letters, digits, . _ -"),
+		txt(fName, "Name", "e.g. My crisis", ""),
+		txt(fDescription, "Description", "(what happens)", ""),
+		txt(fSource, "Source", "(where the figures come from)", ""),
+		txt(fFrom, "Replay from", "(YYYY-MM; empty: hypothetical)", "first month of the bundled history replayed"),
+		txt(fTo, "Replay to", "(YYYY-MM)", "last month replayed"),
+		txt(fHomeAs, "Home follows", "(e.g. TRY)", "in a replay, your home currency follows this currency's history"),
+		txt(fMoves, "Moves", "(e.g. BTC -60%, XAU +20%, class cash -10%)", "asset (BTC, XAU, EQUITIES, USD, EUR..., home) or class NAME, then the change"),
 		{name: fEventNo, label: "Custody event", choice: true, options: []string{"1 (new)"}, hint: "← → choose the event to edit, or add one"},
 		{name: fKind, label: "Event kind", choice: true, options: kinds, hint: "none: no event here (an existing one is removed)"},
-		ev(txt(fCustodyKinds, "Custody kinds", "exchange, bank", "hit holdings held this way")),
-		ev(txt(fCustodians, "Custodians", "custodian IDs", "hit holdings at these custodians")),
-		ev(txt(fJurisdictions, "Jurisdictions", "CH, home, foreign", "hit holdings in these countries")),
-		ev(txt(fAssets, "Assets", "btc, gold, etf, cash, other", "hit holdings of these kinds")),
-		ev(txt(fDays, "Days", "30", "freeze: how long; bail-in: banks closed; confiscation: paid after"), portfolio.EventFreeze, portfolio.EventBailIn, portfolio.EventConfiscation),
+		ev(txt(fCustodyKinds, "Custody kinds", "(e.g. exchange, bank)", "hit holdings held this way")),
+		ev(txt(fCustodians, "Custodians", "(custodian IDs)", "hit holdings at these custodians")),
+		ev(txt(fJurisdictions, "Jurisdictions", "(e.g. CH, home, foreign)", "hit holdings in these countries")),
+		ev(txt(fAssets, "Assets", "(btc, gold, etf, cash, other)", "hit holdings of these kinds")),
+		ev(txt(fDays, "Days", "(e.g. 30)", "freeze: how long; bail-in: banks closed; confiscation: paid after"), portfolio.EventFreeze, portfolio.EventBailIn, portfolio.EventConfiscation),
 		ev(&field{name: fIndefinite, label: "Indefinitely", choice: true, options: []string{"no", "yes"}}, portfolio.EventFreeze),
-		ev(txt(fShare, "Share", "47.5%", "loss: share lost; bail-in: share of deposits above the cap cut"), portfolio.EventLoss, portfolio.EventBailIn),
-		ev(txt(fRecovery, "Recovery", "20%", "share of the loss that comes back"), portfolio.EventLoss),
-		ev(txt(fRecoveryDays, "Recovery after", "days", "when it comes back"), portfolio.EventLoss),
-		ev(txt(fPrice, "Price", "empty: the day-0 value", "buy-back price per fine ounce (per BTC, per unit)"), portfolio.EventConfiscation),
-		ev(txt(fPriceCurrency, "Price currency", "USD", "the price's currency, and the payment's (default: home currency)"), portfolio.EventConfiscation),
+		ev(txt(fShare, "Share", "(e.g. 47.5%)", "loss: share lost; bail-in: share of deposits above the cap cut"), portfolio.EventLoss, portfolio.EventBailIn),
+		ev(txt(fRecovery, "Recovery", "(e.g. 20%)", "share of the loss that comes back"), portfolio.EventLoss),
+		ev(txt(fRecoveryDays, "Recovery after", "(days)", "when it comes back"), portfolio.EventLoss),
+		ev(txt(fPrice, "Price", "(empty: the day-0 value)", "buy-back price per fine ounce (per BTC, per unit)"), portfolio.EventConfiscation),
+		ev(txt(fPriceCurrency, "Price currency", "(e.g. USD)", "the price's currency, and the payment's (default: home currency)"), portfolio.EventConfiscation),
 	}
 	f.eventOptions()
 	return f
@@ -670,6 +670,9 @@ func (f *form) setSize(w, h int) {
 func (f *form) lines() (lines []string, focusLine int) {
 	st := f.ctx.Styles
 	title := "Add a scenario"
+	if f.orig.ID != "" && f.editing == "" {
+		title = "Add a scenario: a copy of " + f.orig.ID
+	}
 	if f.editing != "" {
 		title = "Edit scenario " + f.editing
 	}
