@@ -34,10 +34,11 @@ type Scenario struct {
 	HomeAs string
 	Moves  []Move
 	Events []CustodyEvent
-	// Missing says how a replay treats bitcoin when the window lies
-	// before its bundled history (2012 on); empty means the default
-	// statement. Either way bitcoin keeps its day-0 value in the
-	// valuation unit: no price is invented.
+	// Missing states, among the parameters ("Bitcoin: ..."), how a replay
+	// treats bitcoin when the window lies before its bundled history
+	// (2012 on); empty means a default note when bitcoin is held. Either
+	// way bitcoin keeps its day-0 value in the valuation unit: no price
+	// is invented.
 	Missing string
 }
 

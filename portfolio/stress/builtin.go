@@ -9,8 +9,8 @@ import (
 )
 
 // noBTC is how the replays before 2012 treat bitcoin.
-const noBTC = "Bitcoin has no bundled prices over this window (it did not exist before 2009, and the bundled series starts in 2012): " +
-	"bitcoin keeps its day-0 value in the valuation unit. No price is invented."
+const noBTC = "no bundled prices over this window (it did not exist before 2009, and the bundled series starts in 2012): " +
+	"it keeps its day-0 value in the valuation unit. No price is invented."
 
 func d(s string) decimal.Decimal { return decimal.RequireFromString(s) }
 

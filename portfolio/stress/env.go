@@ -239,7 +239,11 @@ func (e *env) growthOf(pr profile) *growthOf {
 			// value in the unit, and the unit's own history is left out.
 			out.missing = true
 			num = num.Mul(decimal.NewFromFloat(e.unitHist))
-			e.note(e.missingNote(pr))
+			if pr.hist != history.BTC || e.s.Missing == "" {
+				// A scenario's own statement on bitcoin is among its
+				// parameters already.
+				e.note(e.missingNote(pr))
+			}
 		}
 	}
 	out.g = num.DivRound(e.unitDen, growthPrecision)
@@ -252,9 +256,6 @@ func (e *env) growthOf(pr profile) *growthOf {
 }
 
 func (e *env) missingNote(pr profile) string {
-	if e.s.Missing != "" && pr.hist == history.BTC {
-		return e.s.Missing
-	}
 	what := pr.key
 	if pr.hist == history.BTC {
 		what = "Bitcoin"

@@ -67,8 +67,9 @@ func TestReplaysBeforeBitcoinSaySo(t *testing.T) {
 		r := run(t, p, "EUR", &s)
 		h := byID(r)["btc-ledger"]
 		if from < btcFrom {
-			if !h.After.Equal(h.Before) || !strings.Contains(strings.Join(r.Notes, " "), "No price is invented") {
-				t.Errorf("%s: bitcoin %s -> %s, notes %q: want it unchanged and the statement", s.ID, h.Before, h.After, r.Notes)
+			said := strings.Join(append(Parameters(&s), r.Notes...), " ")
+			if !h.After.Equal(h.Before) || !strings.Contains(said, "No price is invented") || r.Assets[0].Asset != "BTC" || !r.Assets[0].Missing {
+				t.Errorf("%s: bitcoin %s -> %s, said %q, assets %+v: want it unchanged and the statement", s.ID, h.Before, h.After, said, r.Assets)
 			}
 		} else if h.After.Equal(h.Before) {
 			t.Errorf("%s: bitcoin did not move over %s to %s", s.ID, s.From, s.To)

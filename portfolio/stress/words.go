@@ -41,6 +41,9 @@ func Parameters(s *Scenario) []string {
 			w += "; your home currency follows " + s.HomeAs
 		}
 		out = append(out, w)
+		if s.Missing != "" {
+			out = append(out, "Bitcoin: "+s.Missing)
+		}
 	}
 	for _, m := range s.Moves {
 		out = append(out, "Move: "+MoveWords(m))
