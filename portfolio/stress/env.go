@@ -129,6 +129,14 @@ func newEnv(v *portfolio.Valuation, s *Scenario, d *history.Data) (*env, error) 
 	if e.unitDen.Sign() <= 0 {
 		return nil, fmt.Errorf("scenario %q makes %s worthless: choose another unit to measure it in", s.ID, v.Unit)
 	}
+	switch {
+	case !e.unitShock.IsZero():
+		e.note(fmt.Sprintf("The scenario moves %s itself (%s%s): measured in %s, what does not move with it changes the other way. Another unit shows the scenario from outside.",
+			v.Unit, sign(e.unitShock), pct(e.unitShock.Abs()), v.Unit))
+	case e.replay && s.HomeAs != "" && e.homeCur != "" && unitKey == e.homeCur:
+		e.note(fmt.Sprintf("%s, the unit, follows %s here: measured in %s, what does not fall with it rises. Another unit shows the scenario from outside.",
+			v.Unit, s.HomeAs, v.Unit))
+	}
 	for _, m := range s.Moves {
 		if m.Asset == portfolio.JurisdictionHome && e.homeCur == "" {
 			e.note("No home country is set (settings.home_country): the move of the home currency applies to nothing.")

@@ -128,14 +128,14 @@ func scopeWords(e *portfolio.CustodyEvent) string {
 		for i, j := range e.Jurisdictions {
 			switch j {
 			case portfolio.JurisdictionHome:
-				s[i] = "your home country"
+				s[i] = "in your home country"
 			case portfolio.JurisdictionForeign:
 				s[i] = "abroad"
 			default:
-				s[i] = j
+				s[i] = "in " + j
 			}
 		}
-		parts = append(parts, "in "+strings.Join(s, ", "))
+		parts = append(parts, strings.Join(s, " or "))
 	}
 	return strings.Join(parts, " ")
 }
