@@ -117,6 +117,7 @@ func TestJSONKeysDocumented(t *testing.T) {
 		"report":          {{"report"}, {"report", "--unit", "XAU"}},
 		"analyze":         {{"analyze"}, {"analyze", "--unit", "XAU"}},
 		"montecarlo":      {{"montecarlo", "--years", "5", "--paths", "500"}, {"montecarlo", "--unit", "sats", "--years", "3", "--paths", "200", "--rebalance", "bands"}},
+		"stress":          {{"stress"}, {"stress", "--scenario", "gfc-2008", "--unit", "XAU"}},
 	}
 	docs := documentedKeys(t, regexp.MustCompile("^#+ .*`hardfolio ([a-z ]+) --json`"))
 	var names []string

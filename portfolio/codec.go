@@ -90,6 +90,8 @@ type fileDoc struct {
 	// Registrations follow the wallets.
 	Registrations []fileRegistration `toml:"registration,omitempty"`
 	Analysis      *fileAnalysis      `toml:"analysis,omitempty"`
+	// Scenarios are the owner's stress tests.
+	Scenarios []fileScenario `toml:"scenario,omitempty"`
 }
 
 type fileRegistration struct {
@@ -430,6 +432,7 @@ func fromFile(doc *fileDoc) *Portfolio {
 		p.FX = append(p.FX, FXRate{Base: f.Base, Quote: f.Quote, Rate: decOf(f.Rate), Time: f.Time, Source: f.Source})
 	}
 	p.Analysis = analysisFromFile(doc.Analysis)
+	p.Scenarios = scenariosFromFile(doc.Scenarios)
 	return p
 }
 
@@ -493,6 +496,7 @@ func toFile(p *Portfolio) *fileDoc {
 		doc.FX = append(doc.FX, fileFX{Base: fx.Base, Quote: fx.Quote, Rate: &dec{fx.Rate}, Time: t, Source: fx.Source})
 	}
 	doc.Analysis = analysisToFile(&p.Analysis)
+	doc.Scenarios = scenariosToFile(p.Scenarios)
 	return doc
 }
 
@@ -555,11 +559,18 @@ func newLocator(data []byte) *locator {
 				section, index = "lot", count["lot"]
 				parent = count["holding"] - 1
 				count["lot"]++
+			} else if name == "scenario.move" || name == "scenario.event" {
+				section, index = name, count[name]
+				parent = count["scenario"] - 1
+				count[name]++
 			} else {
 				section, index, parent = name, count[name], -1
 				count[name]++
 				if name == "holding" {
 					count["lot"] = 0
+				}
+				if name == "scenario" {
+					count["scenario.move"], count["scenario.event"] = 0, 0
 				}
 			}
 			l.lines[locKey{section, index, parent, ""}] = ln

@@ -210,6 +210,9 @@ type Portfolio struct {
 	// Registrations are the multisig wallets registered on devices.
 	Registrations []Registration
 	Analysis      AnalysisSettings
+	// Scenarios are the owner's own stress tests, besides the built-in
+	// ones of package stress.
+	Scenarios []Scenario
 }
 
 // Clone returns a deep copy of p.
@@ -226,6 +229,10 @@ func (p *Portfolio) Clone() *Portfolio {
 	c.Wallets = append([]WalletConfig(nil), p.Wallets...)
 	c.Registrations = append([]Registration(nil), p.Registrations...)
 	c.Analysis = p.Analysis.clone()
+	c.Scenarios = nil
+	for i := range p.Scenarios {
+		c.Scenarios = append(c.Scenarios, p.Scenarios[i].clone())
+	}
 	return &c
 }
 

@@ -17,7 +17,6 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/x/ansi"
 
 	"codeberg.org/hardfolio/hardfolio/portfolio/analysis"
 	"codeberg.org/hardfolio/hardfolio/portfolio/history"
@@ -196,26 +195,11 @@ func (m *Model) layout() {
 	m.pager.SetLines(lines)
 }
 
-// wrap breaks s into lines of at most w cells, the first prefixed by
-// first and the rest indented to match.
-func wrap(s string, w int, first string) []string {
-	indent := strings.Repeat(" ", common.Width(first))
-	out := strings.Split(ansi.Wordwrap(s, max(10, w-len(indent)), ""), "\n")
-	for i := range out {
-		if i == 0 {
-			out[i] = first + out[i]
-		} else {
-			out[i] = indent + out[i]
-		}
-	}
-	return out
-}
-
 func (m *Model) summary(r *analysis.Report, w int) []string {
 	var out []string
 	if r.Largest >= 0 {
 		out = append(out, "", m.paint.Strong.Render("Largest single point of failure"))
-		for _, l := range wrap(r.Failures[r.Largest].Text+".", w, "  ") {
+		for _, l := range common.Wrap(r.Failures[r.Largest].Text+".", w, "  ") {
 			out = append(out, m.paint.Normal.Render(l))
 		}
 	}
@@ -228,7 +212,7 @@ func (m *Model) summary(r *analysis.Report, w int) []string {
 		if wa.Severity == analysis.SeverityNote {
 			style, mark = m.paint.Muted, "  i "
 		}
-		for _, l := range wrap(wa.Text+".", w, mark) {
+		for _, l := range common.Wrap(wa.Text+".", w, mark) {
 			out = append(out, style.Render(l))
 		}
 	}
@@ -237,21 +221,21 @@ func (m *Model) summary(r *analysis.Report, w int) []string {
 
 func (m *Model) concentration(r *analysis.Report, w int) []string {
 	out := []string{"", m.paint.Strong.Render("Concentration") + m.paint.Muted.Render("  HHI = Σ share², effective number = 1/HHI")}
-	t := newTable([]int{4}, "", "groups", "HHI", "effective", "largest")
+	t := common.NewTable([]int{4}, "", "groups", "HHI", "effective", "largest")
 	for _, c := range r.Concentration {
 		largest := "-"
 		if len(c.Slices) > 0 {
 			largest = c.Slices[0].Label + " " + common.Percent(c.Slices[0].Weight)
 		}
-		t.add(c.Dimension.String(), fmt.Sprint(len(c.Slices)), fmt.Sprintf("%.3f", c.Herfindahl), fmt.Sprintf("%.2f", c.Effective), largest)
+		t.Add(c.Dimension.String(), fmt.Sprint(len(c.Slices)), fmt.Sprintf("%.3f", c.Herfindahl), fmt.Sprintf("%.2f", c.Effective), largest)
 	}
-	return append(out, t.lines(m.paint.Header.Render, m.paint.Normal.Render)...)
+	return append(out, t.Lines(m.paint.Header.Render, common.Every(m.paint.Normal.Render))...)
 }
 
 func (m *Model) failures(r *analysis.Report, w int) []string {
 	out := []string{"", m.paint.Strong.Render("Points of failure")}
 	for _, f := range r.Failures {
-		for _, l := range wrap(f.Text, w, "  • ") {
+		for _, l := range common.Wrap(f.Text, w, "  • ") {
 			out = append(out, m.paint.Normal.Render(l))
 		}
 	}
@@ -267,7 +251,7 @@ func (m *Model) risk(title string, k *analysis.Risk, err error, w int) []string 
 	if k.UnitNote != "" {
 		note += " " + k.UnitNote + "."
 	}
-	for _, l := range wrap(note, w, "  ") {
+	for _, l := range common.Wrap(note, w, "  ") {
 		out = append(out, m.paint.Muted.Render(l))
 	}
 	dr := "-"
@@ -285,7 +269,7 @@ func (m *Model) risk(title string, k *analysis.Risk, err error, w int) []string 
 	if k.Worst12 != nil {
 		line += fmt.Sprintf(" · worst 12 months %s (%s → %s)", pct(k.Worst12.Return), k.Worst12.From, k.Worst12.To)
 	}
-	for _, l := range wrap(strings.TrimPrefix(line, "  "), w, "  ") {
+	for _, l := range common.Wrap(strings.TrimPrefix(line, "  "), w, "  ") {
 		out = append(out, m.paint.Normal.Render(l))
 	}
 
@@ -294,7 +278,7 @@ func (m *Model) risk(title string, k *analysis.Risk, err error, w int) []string 
 	for _, a := range k.Assets {
 		head = append(head, string(a.Asset))
 	}
-	t := newTable(nil, head...)
+	t := common.NewTable(nil, head...)
 	for i, a := range k.Assets {
 		row := []string{a.Asset.Name(), pct(a.Weight), pct(a.Volatility), pct(a.Contribution)}
 		for _, c := range k.Correlation[i] {
@@ -304,9 +288,9 @@ func (m *Model) risk(title string, k *analysis.Risk, err error, w int) []string 
 				row = append(row, fmt.Sprintf("%+.2f", c))
 			}
 		}
-		t.add(row...)
+		t.Add(row...)
 	}
-	out = append(out, t.lines(m.paint.Header.Render, m.paint.Normal.Render)...)
+	out = append(out, t.Lines(m.paint.Header.Render, common.Every(m.paint.Normal.Render))...)
 	out = append(out, m.paint.Muted.Render("  the columns after risk share are the correlations of monthly returns"), "")
 
 	// The holdings that carry the most risk, in order.
@@ -314,15 +298,15 @@ func (m *Model) risk(title string, k *analysis.Risk, err error, w int) []string 
 	slices.SortStableFunc(hs, func(a, b analysis.HoldingRisk) int {
 		return cmp.Compare(nanLast(b.Contribution), nanLast(a.Contribution))
 	})
-	ht := newTable([]int{1}, "holding", "follows", "weight", "risk share")
+	ht := common.NewTable([]int{1}, "holding", "follows", "weight", "risk share")
 	for _, h := range hs[:min(len(hs), maxHoldings)] {
 		follows := h.Asset.Name()
 		if h.Proxy {
 			follows += " (proxy)"
 		}
-		ht.add(h.Label, follows, pct(h.Weight), pct(h.Contribution))
+		ht.Add(h.Label, follows, pct(h.Weight), pct(h.Contribution))
 	}
-	out = append(out, ht.lines(m.paint.Header.Render, m.paint.Normal.Render)...)
+	out = append(out, ht.Lines(m.paint.Header.Render, common.Every(m.paint.Normal.Render))...)
 	if n := len(hs) - maxHoldings; n > 0 {
 		out = append(out, m.paint.Muted.Render(fmt.Sprintf("  and %d more holdings with smaller shares of the risk (hardfolio analyze lists all)", n)))
 	}
@@ -331,7 +315,7 @@ func (m *Model) risk(title string, k *analysis.Risk, err error, w int) []string 
 			out = append(out, m.paint.Muted.Render(fmt.Sprintf("  and %d more left out", len(k.Excluded)-i)))
 			break
 		}
-		for _, l := range wrap(e.Holding+": "+e.Reason, w, "  left out: ") {
+		for _, l := range common.Wrap(e.Holding+": "+e.Reason, w, "  left out: ") {
 			out = append(out, m.paint.Muted.Render(l))
 		}
 	}
@@ -355,51 +339,4 @@ func pct(x float64) string {
 		return "-"
 	}
 	return fmt.Sprintf("%.1f%%", 100*x)
-}
-
-// table lays out columns two cells apart, indented by two: numbers
-// right-aligned, the columns in left (and the first) left-aligned.
-type table struct {
-	left map[int]bool
-	head []string
-	rows [][]string
-}
-
-func newTable(left []int, head ...string) *table {
-	t := &table{left: map[int]bool{0: true}, head: head}
-	for _, c := range left {
-		t.left[c] = true
-	}
-	return t
-}
-
-func (t *table) add(cells ...string) { t.rows = append(t.rows, cells) }
-
-func (t *table) lines(head, body func(string) string) []string {
-	width := make([]int, len(t.head))
-	for _, r := range append([][]string{t.head}, t.rows...) {
-		for i, c := range r {
-			width[i] = max(width[i], common.Width(c))
-		}
-	}
-	line := func(r []string) string {
-		var b strings.Builder
-		b.WriteString("  ")
-		for i, c := range r {
-			if i > 0 {
-				b.WriteString("  ")
-			}
-			if t.left[i] {
-				b.WriteString(common.PadRight(c, width[i]))
-			} else {
-				b.WriteString(common.PadLeft(c, width[i]))
-			}
-		}
-		return strings.TrimRight(b.String(), " ")
-	}
-	out := []string{head(line(t.head))}
-	for _, r := range t.rows {
-		out = append(out, body(line(r)))
-	}
-	return out
 }

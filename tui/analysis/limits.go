@@ -168,7 +168,7 @@ func (m *Model) limitsSaved(msg common.SavedMsg) {
 func (m *Model) limitsLines(w int) []string {
 	f := m.limits
 	out := []string{m.paint.Title.Render("Warning limits")}
-	for _, l := range wrap("A warning is raised when a share exceeds its limit, in percent. An empty field keeps the default it shows dimmed.", w, "") {
+	for _, l := range common.Wrap("A warning is raised when a share exceeds its limit, in percent. An empty field keeps the default it shows dimmed.", w, "") {
 		out = append(out, m.paint.Muted.Render(l))
 	}
 	out = append(out, "")

@@ -68,6 +68,13 @@ type KeyMap struct {
 	SimBTC     key.Binding
 	SimStop    key.Binding
 
+	// Stress.
+	NextScenario   key.Binding
+	PrevScenario   key.Binding
+	AddScenario    key.Binding
+	EditScenario   key.Binding
+	DeleteScenario key.Binding
+
 	// The send form.
 	AddRecipient    key.Binding
 	RemoveRecipient key.Binding
@@ -139,6 +146,12 @@ func DefaultKeyMap() *KeyMap {
 		SimBTC:     key.NewBinding(key.WithKeys("b"), key.WithHelp("b", "bitcoin's growth: history, 20, 10, 5, 0% a year")),
 		SimStop:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "stop the run")),
 
+		NextScenario:   key.NewBinding(key.WithKeys("]"), key.WithHelp("]", "next scenario")),
+		PrevScenario:   key.NewBinding(key.WithKeys("["), key.WithHelp("[", "previous scenario")),
+		AddScenario:    key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "add your own")),
+		EditScenario:   key.NewBinding(key.WithKeys("e", "enter"), key.WithHelp("e/enter", "edit (a built-in one: a copy)")),
+		DeleteScenario: key.NewBinding(key.WithKeys("d", "delete"), key.WithHelp("d", "delete your scenario")),
+
 		AddRecipient:    key.NewBinding(key.WithKeys("ctrl+n"), key.WithHelp("ctrl+n", "add a recipient")),
 		RemoveRecipient: key.NewBinding(key.WithKeys("ctrl+x"), key.WithHelp("ctrl+x", "remove this recipient")),
 		ToggleCoin:      key.NewBinding(key.WithKeys(" "), key.WithHelp("space", "pick or unpick a coin")),
@@ -185,6 +198,11 @@ func (km *KeyMap) Devices() []key.Binding {
 // MonteCarlo lists the bindings of the Monte Carlo screen, for help.
 func (km *KeyMap) MonteCarlo() []key.Binding {
 	return []key.Binding{km.SimPolicy, km.SimLonger, km.SimShorter, km.SimLater, km.SimEarlier, km.SimBTC, km.SimReseed, km.SimStop}
+}
+
+// Stress lists the bindings of the Stress screen, for help.
+func (km *KeyMap) Stress() []key.Binding {
+	return []key.Binding{km.NextScenario, km.PrevScenario, km.AddScenario, km.EditScenario, km.DeleteScenario}
 }
 
 // SendForm lists the bindings of the send form beyond those of every
@@ -254,6 +272,7 @@ func (km *KeyMap) Sections() []Section {
 		{"Send form", km.SendForm()},
 		{"Devices", km.Devices()},
 		{"Analysis", []key.Binding{km.EditLimits}},
+		{"Stress", km.Stress()},
 		{"Monte Carlo", km.MonteCarlo()},
 		{"Forms", []key.Binding{km.NextField, km.PrevField, km.NextOption, km.PrevOption, km.Submit, km.Accept, km.Cancel}},
 		{"Questions", []key.Binding{km.Yes, km.No}},

@@ -33,19 +33,7 @@ func New(ctx *common.Context, title, summary string, points []string, meanwhile 
 	return &Model{Context: ctx, title: title, summary: summary, points: points, meanwhile: meanwhile}
 }
 
-// Stress and Rebalance are the tabs later versions fill.
-
-// Stress is the stress test tab.
-func Stress(ctx *common.Context) *Model {
-	return New(ctx, "Stress",
-		"What if: market moves and custody failures, applied to your holdings.",
-		[]string{
-			"apply market scenarios: bitcoin down 60%, gold up 20%, a currency devalued",
-			"apply custody events: an exchange fails, a bank holds more than its deposit insurance covers, a jurisdiction freezes assets",
-			"show, for each, the market value and the part you could still reach",
-		},
-		fmt.Sprintf("switch the valuation unit (%s) to see your savings in gold, bitcoin or another currency.", ctx.Keys.NextUnit.Help().Key))
-}
+// Rebalance is the tab a later version fills.
 
 // Rebalance is the rebalancing tab.
 func Rebalance(ctx *common.Context) *Model {
