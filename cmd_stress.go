@@ -64,14 +64,24 @@ Without --scenario or --all it prints one line per scenario.`,
 		if err != nil {
 			return err
 		}
-		rs, err := stress.RunAll(v, scs, d)
-		if err != nil {
-			return err
+		var rs []*stress.Result
+		var failed []stress.Failure
+		if id != "" {
+			if rs, err = stress.RunAll(v, scs, d); err != nil {
+				return err
+			}
+		} else {
+			// A scenario of the file that cannot run does not hide the
+			// others: it is reported apart.
+			rs, failed = stress.RunEach(v, scs, d)
 		}
 		if asJSON {
-			return writeJSON(cmd.OutOrStdout(), stressJSON(v, rs))
+			return writeJSON(cmd.OutOrStdout(), stressJSON(v, rs, failed))
 		}
 		w := cmd.OutOrStdout()
+		for _, f := range failed {
+			fmt.Fprintf(cmd.ErrOrStderr(), "hardfolio: not run: %v\n", f.Err)
+		}
 		if id == "" && !all {
 			writeStressSummary(w, v, rs)
 			return nil
@@ -150,6 +160,12 @@ type stressOutJSON struct {
 	AsOf      *string        `json:"as_of"`
 	NetWorth  string         `json:"net_worth"`
 	Scenarios []scenarioJSON `json:"scenarios"`
+	NotRun    []notRunJSON   `json:"not_run"`
+}
+
+type notRunJSON struct {
+	ID    string `json:"id"`
+	Error string `json:"error"`
 }
 
 func accessibleOut(acc [stress.NCheckpoints]decimal.Decimal, scale int32) []accessibleJSON {
@@ -160,9 +176,12 @@ func accessibleOut(acc [stress.NCheckpoints]decimal.Decimal, scale int32) []acce
 	return out
 }
 
-func stressJSON(v *portfolio.Valuation, rs []*stress.Result) stressOutJSON {
+func stressJSON(v *portfolio.Valuation, rs []*stress.Result, failed []stress.Failure) stressOutJSON {
 	scale := v.Unit.Scale()
-	out := stressOutJSON{Name: v.Portfolio.Name, Unit: string(v.Unit), AsOf: jsonTime(v.AsOf), NetWorth: jsonFixed(v.Total, scale), Scenarios: []scenarioJSON{}}
+	out := stressOutJSON{Name: v.Portfolio.Name, Unit: string(v.Unit), AsOf: jsonTime(v.AsOf), NetWorth: jsonFixed(v.Total, scale), Scenarios: []scenarioJSON{}, NotRun: []notRunJSON{}}
+	for _, f := range failed {
+		out.NotRun = append(out.NotRun, notRunJSON{ID: f.ID, Error: f.Err.Error()})
+	}
 	for _, r := range rs {
 		s := &r.Scenario
 		j := scenarioJSON{

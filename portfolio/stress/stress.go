@@ -197,6 +197,30 @@ func RunAll(v *portfolio.Valuation, scs []Scenario, d *history.Data) ([]*Result,
 	return out, nil
 }
 
+// Failure is a scenario that could not run, and why.
+type Failure struct {
+	ID  string
+	Err error
+}
+
+// RunEach runs every scenario on v, in order, like RunAll, except that a
+// scenario that cannot run (a window of the file's outside the bundled
+// history, say) does not stop the others: it is among the failures.
+func RunEach(v *portfolio.Valuation, scs []Scenario, d *history.Data) ([]*Result, []Failure) {
+	out := make([]*Result, 0, len(scs))
+	var failed []Failure
+	pr := prepare(v)
+	for i := range scs {
+		r, err := runScenario(v, &scs[i], d, pr)
+		if err != nil {
+			failed = append(failed, Failure{ID: scs[i].ID, Err: err})
+			continue
+		}
+		out = append(out, r)
+	}
+	return out, failed
+}
+
 // Run applies s to v. d is needed for a replay (nil is ErrNoHistory). The
 // errors are ErrNoHistory, *WindowError, and a unit the scenario makes
 // worthless.

@@ -103,14 +103,11 @@ func (m *Model) Load() tea.Cmd {
 		}
 		// One scenario that cannot run (a window of the file's outside
 		// the history) does not hide the others: it is listed apart.
-		msg := resultMsg{gen: gen, snap: snap, results: []*pstress.Result{}}
-		for _, s := range pstress.Library(snap.Portfolio) {
-			r, err := pstress.Run(snap.Valuation, &s, d)
-			if err != nil {
-				msg.failed = append(msg.failed, err.Error())
-				continue
-			}
-			msg.results = append(msg.results, r)
+		msg := resultMsg{gen: gen, snap: snap}
+		var failed []pstress.Failure
+		msg.results, failed = pstress.RunEach(snap.Valuation, pstress.Library(snap.Portfolio), d)
+		for _, f := range failed {
+			msg.failed = append(msg.failed, f.Err.Error())
 		}
 		return msg
 	}
