@@ -47,7 +47,13 @@ func TestMarshalVectors(t *testing.T) {
 			"0a 0c 08 00 10 00 18 00 22 01 01 32 01 02 12 01 78 18 8ab4979e07"},
 		{"TxAck input", TxAck{Tx: TransactionType{Inputs: []TxInput{{PrevHash: []byte{0xaa}, PrevIndex: 1, Sequence: &seq, Amount: 300}}}},
 			"0a 10 12 0e 12 01 aa 18 01 28 fdffffff0f 40 ac02"},
-		{"TxAckPrevMeta", func() Message { var m TxAckPrevMeta; m.Tx.Version = 2; m.Tx.InputsCnt = 1; m.Tx.OutputsCnt = 2; return m }(),
+		{"TxAckPrevMeta", func() Message {
+			var m TxAckPrevMeta
+			m.Tx.Version = 2
+			m.Tx.InputsCnt = 1
+			m.Tx.OutputsCnt = 2
+			return m
+		}(),
 			"0a 08 08 02 20 00 30 01 38 02"},
 	}
 	for _, tt := range tests {
