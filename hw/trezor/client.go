@@ -362,4 +362,3 @@ func (c *Client) needTaproot(ctx context.Context) error {
 	}
 	return nil
 }
-
