@@ -20,9 +20,9 @@ import (
 // later): over USB HID with the APDU framing, or Speculos over TCP.
 type ledgerFactory struct{}
 
-func (ledgerFactory) vendor() string         { return "Ledger" }
-func (ledgerFactory) usbVendorID() uint16    { return ledgerVendorID }
-func (ledgerFactory) hidScheme() string          { return SchemeHID }
+func (ledgerFactory) vendor() string            { return "Ledger" }
+func (ledgerFactory) usbVendorID() uint16       { return ledgerVendorID }
+func (ledgerFactory) hidScheme() string         { return SchemeHID }
 func (ledgerFactory) emulatorSchemes() []string { return []string{SchemeSpeculos} }
 
 func (ledgerFactory) model(h transport.HIDInfo) (string, bool) {
