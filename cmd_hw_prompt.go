@@ -28,7 +28,9 @@ type termPrompter struct {
 	last string
 }
 
-func newTermPrompter(in io.Reader, out io.Writer) *termPrompter { return &termPrompter{in: in, out: out} }
+func newTermPrompter(in io.Reader, out io.Writer) *termPrompter {
+	return &termPrompter{in: in, out: out}
+}
 
 // readSecret reads one line, without echo when stdin is a terminal.
 func (p *termPrompter) readSecret(prompt string) (string, error) {
