@@ -278,7 +278,7 @@ type TxRequestSerialized struct {
 
 // TxRequest is the device asking for a piece of a transaction.
 type TxRequest struct {
-	RequestType uint32               `pb:"1"`
+	RequestType uint32               `pb:"1,req"` // always written: TXINPUT is 0
 	Details     *TxRequestDetails    `pb:"2"`
 	Serialized  *TxRequestSerialized `pb:"3"`
 }

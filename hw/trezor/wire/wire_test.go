@@ -45,6 +45,10 @@ func TestMarshalVectors(t *testing.T) {
 			"08 02 10 01 1a 07 426974636f696e 20 02 28 00"},
 		{"PublicKey", PublicKey{Node: HDNode{ChainCode: []byte{1}, PublicKey: []byte{2}}, Xpub: "x", RootFingerprint: &rootFP},
 			"0a 0c 08 00 10 00 18 00 22 01 01 32 01 02 12 01 78 18 8ab4979e07"},
+		// request_type TXINPUT is 0 and must still be written: trezorlib
+		// loops on a TxRequest without it.
+		{"TxRequest input 0", TxRequest{RequestType: RequestInput, Details: &TxRequestDetails{RequestIndex: new(uint32)}},
+			"08 00 12 02 08 00"},
 		{"TxAck input", TxAck{Tx: TransactionType{Inputs: []TxInput{{PrevHash: []byte{0xaa}, PrevIndex: 1, Sequence: &seq, Amount: 300}}}},
 			"0a 10 12 0e 12 01 aa 18 01 28 fdffffff0f 40 ac02"},
 		{"TxAckPrevMeta", func() Message {
