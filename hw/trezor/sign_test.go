@@ -32,7 +32,7 @@ type account struct {
 	fpr  uint32
 }
 
-func newAccount(t *testing.T, c *trezor.Client, kind string) account {
+func newAccount(t testing.TB, c *trezor.Client, kind string) account {
 	t.Helper()
 	path := []uint32{h | purposes[kind], h | 1, h}
 	pk, err := c.PublicKey(ctx(t), "Testnet", path, tw.SpendAddress, false)
@@ -52,7 +52,7 @@ func newAccount(t *testing.T, c *trezor.Client, kind string) account {
 
 // at returns the public key, output script and redeem script (sh-wpkh) of
 // chain/index.
-func (a account) at(t *testing.T, chain, index uint32) (pub, script, redeem []byte) {
+func (a account) at(t testing.TB, chain, index uint32) (pub, script, redeem []byte) {
 	k, err := a.key.Derive(chain)
 	if err == nil {
 		k, err = k.Derive(index)
@@ -84,7 +84,7 @@ func (a account) derivation(pub []byte, chain, index uint32) []uint32 {
 // spendPSBT builds a PSBT spending n coins of the account (each from its
 // own previous transaction, at output 1) to an external address, with
 // change back to the account. It returns the prevouts for verification.
-func spendPSBT(t *testing.T, a account, n int) (*psbt.Packet, map[wire.OutPoint]*wire.TxOut) {
+func spendPSBT(t testing.TB, a account, n int) (*psbt.Packet, map[wire.OutPoint]*wire.TxOut) {
 	t.Helper()
 	var ops []*wire.OutPoint
 	var seqs []uint32
@@ -299,4 +299,22 @@ func TestSignErrors(t *testing.T) {
 	if _, _, err := c.SignPSBT(ctx(t), pkt, trezor.Testnet, a.fpr); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// BenchmarkSignTx10Wpkh signs a 10-input wpkh PSBT with change on the
+// simulator over loopback UDP: the figures of docs/performance.md.
+func BenchmarkSignTx10Wpkh(b *testing.B) {
+	_, c := start(b, simtrezor.Options{Mnemonic: abandon}, nil)
+	a := newAccount(b, c, "wpkh")
+	pkt, _ := spendPSBT(b, a, 10)
+	var trips int64
+	for b.Loop() {
+		_, res, err := c.SignPSBT(ctx(b), pkt, trezor.Testnet, a.fpr)
+		if err != nil {
+			b.Fatal(err)
+		}
+		trips = res.RoundTrips
+	}
+	b.ReportMetric(float64(trips), "roundtrips/op")
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/10/1000, "ms/input")
 }

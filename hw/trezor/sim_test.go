@@ -61,7 +61,7 @@ func (u *testUI) Button(ctx context.Context, code uint32) {
 }
 
 // start serves a simulator on a loopback UDP port and connects a client.
-func start(t *testing.T, opts simtrezor.Options, ui *testUI) (*simtrezor.Device, *trezor.Client) {
+func start(t testing.TB, opts simtrezor.Options, ui *testUI) (*simtrezor.Device, *trezor.Client) {
 	t.Helper()
 	if ui != nil && opts.ShowPIN == nil {
 		opts.ShowPIN = ui.showPIN
@@ -92,7 +92,7 @@ func start(t *testing.T, opts simtrezor.Options, ui *testUI) (*simtrezor.Device,
 	return dev, c
 }
 
-func ctx(t *testing.T) context.Context {
+func ctx(t testing.TB) context.Context {
 	c, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	t.Cleanup(cancel)
 	return c
