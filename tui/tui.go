@@ -61,7 +61,8 @@ type Options struct {
 	// and how it syncs; nil means wallets.DefaultService.
 	Wallets *wallets.Service
 	// Speculos lists emulator addresses (host:port) the Devices screen
-	// lists besides USB devices, such as "hardfolio sim ledger" prints;
+	// lists besides USB devices, such as "hardfolio sim ledger" prints, or
+	// device URIs (trezor-udp:HOST:PORT for "hardfolio sim trezor");
 	// empty means USB devices only.
 	Speculos []string
 	// Devices is how the Devices screen reaches hardware wallets; nil
