@@ -29,6 +29,14 @@ func (m *Model) render() {
 		lines = m.listLines()
 		lines = append(lines, "")
 		switch {
+		case m.prompt.Active():
+			vendorName := "device"
+			if d := m.current(); d != nil {
+				vendorName = vendor(d.Vendor)
+			}
+			for _, l := range m.prompt.View(m.Styles, m.Keys, vendorName) {
+				lines = append(lines, " "+l)
+			}
 		case m.form != nil:
 			lines = append(lines, m.formLines()...)
 		case m.result != nil:

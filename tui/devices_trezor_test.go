@@ -1,0 +1,145 @@
+package tui_test
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/exp/golden"
+
+	"codeberg.org/hardfolio/hardfolio/hw/device"
+	simtrezor "codeberg.org/hardfolio/hardfolio/hw/sim/trezor"
+	"codeberg.org/hardfolio/hardfolio/portfolio/book"
+	"codeberg.org/hardfolio/hardfolio/tui"
+	"codeberg.org/hardfolio/hardfolio/tui/devices"
+	"codeberg.org/hardfolio/hardfolio/tui/internal/tuitest"
+	"codeberg.org/hardfolio/hardfolio/tui/keys"
+	"codeberg.org/hardfolio/hardfolio/tui/wallets"
+)
+
+// TestDevicesTrezorPIN runs the program against a simulated Trezor with a
+// PIN: importing an account asks for the PIN on the drawn keypad, the
+// user types the positions of the digits the device shows, and the
+// account is read.
+func TestDevicesTrezorPIN(t *testing.T) {
+	grids := make(chan [3][3]byte, 4)
+	sim, _, err := simtrezor.New(simtrezor.Options{PIN: "2468", ShowPIN: func(g [3][3]byte) { grids <- g }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sim.Close() })
+	addr, err := sim.ListenUDP("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	uri := device.SchemeTrezorUDP + ":" + addr
+
+	hub := device.NewHub()
+	hub.BridgeAddr = ""
+	dsvc := &devices.Service{
+		List: func(ctx context.Context, addrs []string) []device.Info {
+			var out []device.Info
+			for _, d := range hub.List(ctx, addrs) {
+				if d.URI == uri {
+					out = append(out, d)
+				}
+			}
+			return out
+		},
+		HIDSupported: func() bool { return true },
+		Refresh:      -1,
+	}
+	dir := t.TempDir()
+	wsvc := wallets.Service{
+		CachePath:  func(id string) (string, error) { return filepath.Join(dir, id+".json"), nil },
+		LabelsPath: func(id string) (string, error) { return filepath.Join(dir, id+".jsonl"), nil },
+	}
+	m := tui.New(tui.Options{Book: book.OpenDemo(tuitest.Clock), Now: tuitest.Now, Theme: "dark", Getenv: env,
+		Speculos: []string{uri}, Devices: dsvc, Wallets: &wsvc})
+	km := m.Context().Keys
+	p := newProgram(m)
+	p.send(tea.WindowSizeMsg{Width: 110, Height: 40})
+	p.send(keys.Press(km.Screen[devicesScreen]))
+	p.waitFor(t, "the device asks for its PIN (locked)")
+	p.send(keys.Press(km.ImportAccount))
+	p.waitFor(t, "Import an account")
+	p.send(keys.Press(km.Accept))
+	p.waitFor(t, "Enter the PIN of your Trezor")
+	p.waitFor(t, "│ 7 │ 8 │ 9 │")
+	golden.RequireEqual(t, []byte(plainMasked(m, addr)))
+
+	var g [3][3]byte
+	select {
+	case g = <-grids:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the device showed no keypad")
+	}
+	for _, d := range []byte("2468") {
+		for r := range 3 {
+			for c := range 3 {
+				if g[r][c] == d {
+					p.send(keys.KeyMsg(string(rune('1' + (2-r)*3 + c))))
+				}
+			}
+		}
+	}
+	p.waitFor(t, "PIN: ••••")
+	p.send(keys.Press(km.Accept))
+	p.waitFor(t, "Account read from the device")
+	desc := devicesOf(m).Imported()
+	// The public test seed "all all ... all" has fingerprint 5c9e228d.
+	if !strings.HasPrefix(desc, "wpkh([5c9e228d/84h/0h/0h]xpub") {
+		t.Fatalf("imported %q", desc)
+	}
+}
+
+// program runs a model as the real program does, commands in goroutines,
+// but delivers their messages on the test's goroutine (waitFor), so the
+// test reads the model without races.
+type program struct {
+	m    tea.Model
+	msgs chan tea.Msg
+}
+
+func newProgram(m tea.Model) *program { return &program{m: m, msgs: make(chan tea.Msg, 64)} }
+
+func (p *program) run(cmd tea.Cmd) {
+	if cmd == nil {
+		return
+	}
+	go func() {
+		msg := cmd()
+		if b, ok := msg.(tea.BatchMsg); ok {
+			for _, c := range b {
+				p.run(c)
+			}
+			return
+		}
+		if msg != nil {
+			p.msgs <- msg
+		}
+	}()
+}
+
+func (p *program) send(msg tea.Msg) {
+	var cmd tea.Cmd
+	p.m, cmd = p.m.Update(msg)
+	p.run(cmd)
+}
+
+// waitFor handles messages until the frame shows what, for ten seconds.
+func (p *program) waitFor(t *testing.T, what string) {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for !strings.Contains(tuitest.Plain(p.m), what) {
+		select {
+		case msg := <-p.msgs:
+			p.send(msg)
+		case <-deadline:
+			t.Fatalf("no %q after 10 s:\n%s", what, tuitest.Plain(p.m))
+		}
+	}
+}
