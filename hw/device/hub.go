@@ -2,6 +2,7 @@ package device
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"slices"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"codeberg.org/hardfolio/hardfolio/hw/transport"
+	"codeberg.org/hardfolio/hardfolio/hw/trezor"
 )
 
 // URI schemes.
@@ -212,6 +214,36 @@ func (h *Hub) OpenFingerprint(ctx context.Context, emulators []string, fpr uint3
 			}
 			return d, in, nil
 		}
+	}
+	// A Trezor tells its fingerprint only once unlocked, or given its
+	// passphrase: with a Prompter, ask the user and look again.
+	if h.Prompter != nil {
+		for i := range infos {
+			in := &infos[i]
+			if in.Vendor != "Trezor" || in.HasFingerprint || (in.Err != nil && !errors.Is(in.Err, trezor.ErrPINRequired)) {
+				continue
+			}
+			d, err := h.Open(ctx, in.URI)
+			if err != nil {
+				continue
+			}
+			got, err := d.Fingerprint(ctx)
+			if err == nil && got == fpr {
+				in.Fingerprint, in.HasFingerprint, in.Err = got, true, nil
+				return d, *in, nil
+			}
+			d.Close()
+			if ctx.Err() != nil {
+				return nil, *in, ctx.Err()
+			}
+			if err != nil {
+				in.Err = err
+			} else {
+				in.Fingerprint, in.HasFingerprint, in.Err = got, true, nil
+			}
+		}
+	}
+	for _, in := range infos {
 		what := in.Vendor + " " + in.Model
 		switch {
 		case in.Err != nil:

@@ -213,3 +213,26 @@ func TestTrezorPINThroughPrompter(t *testing.T) {
 		t.Fatalf("confirms %v", p.confirms)
 	}
 }
+
+// OpenFingerprint finds a locked Trezor when a Prompter can unlock it.
+func TestOpenFingerprintUnlocksTrezor(t *testing.T) {
+	p := &prompter{pin: "75"}
+	addr, _ := serveTrezor(t, simtrezor.Options{Mnemonic: abandonMnemonic, PIN: "75", ShowPIN: func(g [3][3]byte) { p.mu.Lock(); p.grid = g; p.mu.Unlock() }})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	emu := []string{"trezor-udp:" + addr}
+	if _, _, err := testHub().OpenFingerprint(ctx, emu, 0x73c5da0a); !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "PIN") {
+		t.Fatalf("without a prompter: %v", err)
+	}
+	h := testHub()
+	h.Prompter = p
+	d, in, err := h.OpenFingerprint(ctx, emu, 0x73c5da0a)
+	if err != nil || in.FingerprintHex() != "73c5da0a" {
+		t.Fatalf("with a prompter: %+v %v", in, err)
+	}
+	d.Close()
+	// Now unlocked: found directly, and another seed's fingerprint is not.
+	if _, _, err := h.OpenFingerprint(ctx, emu, 0xf5acc2fd); !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "seed 73c5da0a") {
+		t.Fatalf("another seed: %v", err)
+	}
+}
