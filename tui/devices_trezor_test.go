@@ -2,6 +2,7 @@ package tui_test
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -141,5 +142,61 @@ func (p *program) waitFor(t *testing.T, what string) {
 		case <-deadline:
 			t.Fatalf("no %q after 10 s:\n%s", what, tuitest.Plain(p.m))
 		}
+	}
+}
+
+// TestWalletsSignOnTrezor signs the send form's PSBT on a simulated Trezor
+// with a PIN, found by the wallet's fingerprint once unlocked: the PIN is
+// typed on the summary's keypad, the device's confirmations are followed,
+// and the signed transaction is offered for broadcast.
+func TestWalletsSignOnTrezor(t *testing.T) {
+	fx := sendFixture(t)
+	grids := make(chan [3][3]byte, 4)
+	sim, _, err := simtrezor.New(simtrezor.Options{Mnemonic: bip84Mnemonic, PIN: "951", ShowPIN: func(g [3][3]byte) { grids <- g }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sim.Close() })
+	addr, err := sim.ListenUDP("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	uri := device.SchemeTrezorUDP + ":" + addr
+	hub := device.NewHub()
+	hub.BridgeAddr = ""
+	hub.ProbeTimeout = 2 * time.Second
+	only := wallets.HubSignerPrompted(hub, []string{uri})
+	fx.svc.OpenSignerPrompted = func(ctx context.Context, fpr uint32, p device.Prompter) (wallets.Signer, wallets.SignerInfo, error) {
+		return only(ctx, fpr, p)
+	}
+	wd, _ := os.Getwd()
+	t.Chdir(t.TempDir())
+	m := fx.fileModel(t, 100, 40)
+	km := m.Context().Keys
+	buildSummary(t, m)
+
+	p := newProgram(m)
+	p.send(keys.Press(km.SignOnDevice))
+	p.waitFor(t, "Enter the PIN of your Trezor")
+	t.Run("PIN", func(t *testing.T) { goldenAt(t, wd, m) })
+	var g [3][3]byte
+	select {
+	case g = <-grids:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the device showed no keypad")
+	}
+	for _, d := range []byte("951") {
+		for r := range 3 {
+			for c := range 3 {
+				if g[r][c] == d {
+					p.send(keys.KeyMsg(string(rune('1' + (2-r)*3 + c))))
+				}
+			}
+		}
+	}
+	p.send(keys.Press(km.Accept))
+	p.waitFor(t, "Broadcast it through")
+	if _, _, ok := walletsScreen(t, m).SignedTx(); !ok {
+		t.Fatalf("not signed:\n%s", tuitest.Plain(m))
 	}
 }

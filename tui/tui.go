@@ -121,6 +121,7 @@ func walletService(s *wallets.Service, speculos []string) wallets.Service {
 	if s == nil {
 		svc := wallets.DefaultService()
 		svc.OpenSigner = wallets.HubSigner(device.NewHub(), speculos)
+		svc.OpenSignerPrompted = wallets.HubSignerPrompted(device.NewHub(), speculos)
 		return svc
 	}
 	return *s
