@@ -220,7 +220,8 @@ func (h *Hub) OpenFingerprint(ctx context.Context, emulators []string, fpr uint3
 	if h.Prompter != nil {
 		for i := range infos {
 			in := &infos[i]
-			if in.Vendor != "Trezor" || in.HasFingerprint || (in.Err != nil && !errors.Is(in.Err, trezor.ErrPINRequired)) {
+			if in.Vendor != "Trezor" || in.HasFingerprint ||
+				(in.Err != nil && !errors.Is(in.Err, trezor.ErrPINRequired) && !errors.Is(in.Err, trezor.ErrPassphraseRequired)) {
 				continue
 			}
 			d, err := h.Open(ctx, in.URI)

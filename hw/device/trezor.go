@@ -213,6 +213,7 @@ func (t *trezorDevice) Info(ctx context.Context) (Info, error) {
 		case f.PassphraseProtection:
 			// The fingerprint depends on the passphrase: asked only by
 			// Fingerprint, when the user is there to give it.
+			err = fmt.Errorf("%w (the fingerprint depends on it)", trezor.ErrPassphraseRequired)
 		default:
 			var fpr uint32
 			if fpr, err = t.client.MasterFingerprint(ctx); err == nil {

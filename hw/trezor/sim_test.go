@@ -292,3 +292,42 @@ func TestCancelWhileWaiting(t *testing.T) {
 	}
 	_ = dev
 }
+
+// onDeviceUI chooses passphrase entry on the device.
+type onDeviceUI struct{ testUI }
+
+func (u *onDeviceUI) Passphrase(ctx context.Context, onDeviceOK bool) (string, bool, error) {
+	return "ignored", onDeviceOK, nil
+}
+
+func TestPassphraseOnDevice(t *testing.T) {
+	// A touchscreen model takes it on its own screen when the user
+	// chooses so: the passphrase typed at the host is not sent.
+	ui := &onDeviceUI{}
+	dev, _, err := simtrezor.New(simtrezor.Options{Mnemonic: abandon, Model: "T", Version: [3]uint32{2, 6, 0},
+		PassphraseProtection: true, DevicePassphrase: "TREZOR"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { dev.Close() })
+	addr, _ := dev.ListenUDP("127.0.0.1:0")
+	u, err := transport.DialTrezorUDP(ctx(t), addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ct := trezor.New(tw.NewPacketLink(u), ui)
+	defer ct.Close()
+	if _, err := ct.Initialize(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
+	fpr, err := ct.MasterFingerprint(ctx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	master, _ := hdkeychain.NewKeyFromString("xprv9s21ZrQH143K3h3fDYiay8mocZ3afhfULfb5GX8kCBdno77K4HiA15Tg23wpbeF1pLfs1c5SPmYHrEpTuuRhxMwvKDwqdKiGJS9XFKzUsAF")
+	pub, _ := master.ECPubKey()
+	want := btcutil.Hash160(pub.SerializeCompressed())
+	if fpr != uint32(want[0])<<24|uint32(want[1])<<16|uint32(want[2])<<8|uint32(want[3]) {
+		t.Fatalf("fingerprint %08x: the on-device passphrase was not used", fpr)
+	}
+}

@@ -115,6 +115,10 @@ type Options struct {
 	// confirmation screen, it approves by returning true. It may block;
 	// ctx ends when the device is closed. nil approves at once.
 	Confirm func(ctx context.Context, s Screen) bool
+	// DevicePassphrase is what the user types on the device when the host
+	// asks for passphrase entry on the device; only a model other than
+	// "1" offers that (capability PassphraseEntry).
+	DevicePassphrase string
 	// ShowPIN is the device's screen during PIN entry: the digits at the
 	// keypad positions, rows top to bottom (positions 7 8 9, 4 5 6, 1 2 3).
 	ShowPIN func(grid [3][3]byte)
@@ -393,8 +397,17 @@ func (d *Device) features() wire.Features {
 		DeviceID: strings.ToUpper(hex.EncodeToString(d.base.Fingerprint[:])) + "SIM", Language: "en-US",
 		PinProtection: d.opts.PIN != "", PassphraseProtection: d.opts.PassphraseProtection,
 		Label: d.opts.Label, Initialized: !notInit, Unlocked: &unlocked, Model: d.model,
-		Capabilities: []uint32{wire.CapabilityBitcoin}, SessionID: d.sessionID,
+		Capabilities: d.capabilities(), SessionID: d.sessionID,
 	}
+}
+
+// capabilities are the Trezor One's for Bitcoin, plus passphrase entry
+// on the device for the touchscreen models.
+func (d *Device) capabilities() []uint32 {
+	if d.model == "1" {
+		return []uint32{wire.CapabilityBitcoin}
+	}
+	return []uint32{wire.CapabilityBitcoin, wire.CapabilityPassphraseEntry}
 }
 
 // ask sends m and waits for the host's answer. Cancel ends the flow with
@@ -491,11 +504,15 @@ func (d *Device) keyring() (*keys.Keyring, error) {
 	if err := wire.Unmarshal(r.payload, &a); err != nil {
 		return nil, fail(wire.FailureDataError, "Failed to decode message")
 	}
-	if a.OnDevice {
-		return nil, fail(wire.FailureDataError, "Passphrase entry on the device is not supported by this model")
-	}
 	p := ""
-	if a.Passphrase != nil {
+	switch {
+	case a.OnDevice && d.model == "1":
+		return nil, fail(wire.FailureDataError, "Passphrase entry on the device is not supported by this model")
+	case a.OnDevice && a.Passphrase != nil:
+		return nil, fail(wire.FailureDataError, "Passphrase provided when entering on the device")
+	case a.OnDevice:
+		p = d.opts.DevicePassphrase
+	case a.Passphrase != nil:
 		p = *a.Passphrase
 	}
 	if len(p) > 50 {
