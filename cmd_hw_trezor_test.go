@@ -131,18 +131,7 @@ func TestHWTrezorPIN(t *testing.T) {
 	addr, _ := serveTrezorSim(t, simtrezor.Options{PIN: "3917", ShowPIN: func(g [3][3]byte) { grids <- g }})
 	stdin, typed := io.Pipe()
 	go func() {
-		g := <-grids
-		var pos []byte
-		for _, d := range []byte("3917") {
-			for r := range 3 {
-				for c := range 3 {
-					if g[r][c] == d {
-						pos = append(pos, byte('1'+(2-r)*3+c))
-					}
-				}
-			}
-		}
-		io.WriteString(typed, string(pos)+"\n")
+		io.WriteString(typed, simtrezor.KeypadPositions(<-grids, "3917")+"\n")
 	}()
 	cmd := newRootCmd()
 	var out, errOut bytes.Buffer

@@ -60,22 +60,10 @@ addresses.`,
 				dev.Close()
 				return err
 			}
-			ctx, cancel := signalContext(cmd)
-			defer cancel()
 			fpr := dev.MasterFingerprint()
 			fmt.Fprintf(cmd.OutOrStdout(), "simulated Ledger, app %q, fingerprint %x: --device speculos:%s (Ctrl-C stops it)\n",
 				dev.AppName(), fpr[:], ln.Addr())
-			served := make(chan error, 1)
-			go func() { served <- dev.Serve(ln) }()
-			select {
-			case <-ctx.Done():
-				dev.Close()
-				<-served
-				return nil
-			case err := <-served:
-				dev.Close()
-				return err
-			}
+			return serveUntilInterrupted(cmd, func() error { return dev.Serve(ln) }, dev.Close)
 		},
 	}
 	fs := cmd.Flags()
@@ -84,6 +72,24 @@ addresses.`,
 	fs.StringVar(&passphrase, "passphrase", "", "BIP39 passphrase")
 	fs.StringVar(&network, "network", "testnet", "mainnet (the Bitcoin app), testnet or regtest (the Bitcoin Test app)")
 	return cmd
+}
+
+// serveUntilInterrupted runs serve until it fails or the user interrupts;
+// either way the device is closed (which ends serve) before returning.
+func serveUntilInterrupted(cmd *cobra.Command, serve func() error, closeDev func() error) error {
+	ctx, cancel := signalContext(cmd)
+	defer cancel()
+	served := make(chan error, 1)
+	go func() { served <- serve() }()
+	select {
+	case <-ctx.Done():
+		closeDev()
+		<-served
+		return nil
+	case err := <-served:
+		closeDev()
+		return err
+	}
 }
 
 // checkLoopback refuses a --listen address off the loopback interface: a
@@ -147,22 +153,10 @@ addresses.`,
 				dev.Close()
 				return err
 			}
-			ctx, cancel := signalContext(cmd)
-			defer cancel()
 			fpr := dev.MasterFingerprint()
 			fmt.Fprintf(cmd.OutOrStdout(), "simulated Trezor One (%s), fingerprint %x: --device trezor-udp:%s (Ctrl-C stops it)\n",
 				n, fpr[:], pc.LocalAddr())
-			served := make(chan error, 1)
-			go func() { served <- dev.Serve(pc) }()
-			select {
-			case <-ctx.Done():
-				dev.Close()
-				<-served
-				return nil
-			case err := <-served:
-				dev.Close()
-				return err
-			}
+			return serveUntilInterrupted(cmd, func() error { return dev.Serve(pc) }, dev.Close)
 		},
 	}
 	fs := cmd.Flags()

@@ -78,14 +78,8 @@ func TestDevicesTrezorPIN(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("the device showed no keypad")
 	}
-	for _, d := range []byte("2468") {
-		for r := range 3 {
-			for c := range 3 {
-				if g[r][c] == d {
-					p.send(keys.KeyMsg(string(rune('1' + (2-r)*3 + c))))
-				}
-			}
-		}
+	for _, pos := range simtrezor.KeypadPositions(g, "2468") {
+		p.send(keys.KeyMsg(string(pos)))
 	}
 	p.waitFor(t, "PIN: ••••")
 	p.send(keys.Press(km.Accept))
@@ -185,14 +179,8 @@ func TestWalletsSignOnTrezor(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("the device showed no keypad")
 	}
-	for _, d := range []byte("951") {
-		for r := range 3 {
-			for c := range 3 {
-				if g[r][c] == d {
-					p.send(keys.KeyMsg(string(rune('1' + (2-r)*3 + c))))
-				}
-			}
-		}
+	for _, pos := range simtrezor.KeypadPositions(g, "951") {
+		p.send(keys.KeyMsg(string(pos)))
 	}
 	p.send(keys.Press(km.Accept))
 	p.waitFor(t, "Broadcast it through")

@@ -160,17 +160,7 @@ type prompter struct {
 func (p *prompter) PIN(context.Context) (string, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	var out []byte
-	for _, d := range []byte(p.pin) {
-		for r := range 3 {
-			for c := range 3 {
-				if p.grid[r][c] == d {
-					out = append(out, byte('1'+(2-r)*3+c))
-				}
-			}
-		}
-	}
-	return string(out), nil
+	return simtrezor.KeypadPositions(p.grid, p.pin), nil
 }
 
 func (p *prompter) Passphrase(context.Context, bool) (string, bool, error) { return "", false, nil }

@@ -37,17 +37,7 @@ func (u *testUI) showPIN(g [3][3]byte) { u.mu.Lock(); u.grid = g; u.mu.Unlock() 
 func (u *testUI) PIN(ctx context.Context, kind uint32) (string, error) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	var pos []byte
-	for _, digit := range []byte(u.pin) {
-		for r := 0; r < 3; r++ {
-			for c := 0; c < 3; c++ {
-				if u.grid[r][c] == digit {
-					pos = append(pos, byte('1'+(2-r)*3+c)) // rows top down are 7 8 9, 4 5 6, 1 2 3
-				}
-			}
-		}
-	}
-	return string(pos), nil
+	return simtrezor.KeypadPositions(u.grid, u.pin), nil
 }
 
 func (u *testUI) Passphrase(ctx context.Context, onDeviceOK bool) (string, bool, error) {

@@ -572,3 +572,21 @@ func (d *Device) pin() error {
 	d.unlocked = true
 	return nil
 }
+
+// KeypadPositions is what a user looking at the device's PIN screen types
+// at the host: for each digit of pin, its position on grid (as ShowPIN
+// gives it, rows top down), numbered like a numeric keypad (7 8 9 / 4 5 6
+// / 1 2 3). Tests stand in for the user with it.
+func KeypadPositions(grid [3][3]byte, pin string) string {
+	var out []byte
+	for _, digit := range []byte(pin) {
+		for r := range 3 {
+			for c := range 3 {
+				if grid[r][c] == digit {
+					out = append(out, byte('1'+(2-r)*3+c))
+				}
+			}
+		}
+	}
+	return string(out)
+}
