@@ -5,11 +5,8 @@ package service_test
 
 import (
 	"context"
-	"fmt"
 	"testing"
 	"time"
-
-	"github.com/btcsuite/btcd/wire"
 
 	"codeberg.org/hardfolio/hardfolio/hw/device"
 	simtrezor "codeberg.org/hardfolio/hardfolio/hw/sim/trezor"
@@ -53,52 +50,15 @@ func TestTrezorSignedRegtest(t *testing.T) {
 
 	backend := portfolio.Backend{Kind: "node", Server: node.URL(), RPCUser: node.User, RPCPassword: node.Pass}
 	birthday := node.Height(t) + 1
-	h := device.Hardened
-	kinds := []struct {
-		typ     string
-		purpose uint32
-	}{{"pkh", 44}, {"sh(wpkh", 49}, {"wpkh", 84}, {"tr", 86}}
-	var cfgs []portfolio.WalletConfig
-	for _, k := range kinds {
-		key := origin(t, ctx, dev, []uint32{k.purpose | h, 1 | h, h})
-		text := k.typ + "(" + key + "/<0;1>/*)"
-		if k.typ == "sh(wpkh" {
-			text += ")"
-		}
-		cfgs = append(cfgs, portfolio.WalletConfig{ID: "trezor-" + fmt.Sprint(k.purpose), Descriptor: text, Network: "regtest",
-			BirthdayHeight: birthday, Backend: backend})
-	}
+	cfgs := deviceAccounts(t, ctx, dev, "trezor-", portfolio.WalletConfig{Network: "regtest", BirthdayHeight: birthday, Backend: backend})
 	receiver := newTestAccount(t, "wpkh", 84)
 	recvCfg := portfolio.WalletConfig{ID: "receiver", Descriptor: receiver.desc, Network: "regtest", BirthdayHeight: birthday, Backend: backend}
 
-	var outs []*wire.TxOut
-	funded := map[string]int64{}
-	for i, cfg := range cfgs {
-		w, err := service.Open(cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for j := uint32(0); j < 2; j++ {
-			d, err := w.Descriptor.Derive(false, j)
-			if err != nil {
-				t.Fatal(err)
-			}
-			v := int64(10_000_000 + 1_000_000*i + 12_345*int(j))
-			outs = append(outs, wire.NewTxOut(v, d.Script))
-			funded[cfg.ID] += v
-		}
-	}
+	outs, funded := fundAccounts(t, cfgs)
 	node.SendRaw(t, miner.Spend(t, []regtest.Coin{act.Spare}, outs))
 	node.Mine(t, 1)
 
-	sync := func(cfg portfolio.WalletConfig) *wallet.State {
-		t.Helper()
-		st, warning, err := service.Sync(ctx, cfg, nil)
-		if err != nil || warning != nil {
-			t.Fatalf("sync %s: %v %v", cfg.ID, err, warning)
-		}
-		return st
-	}
+	sync := syncer(t, ctx)
 
 	fees := map[string]int64{}
 	var paid int64
