@@ -10,9 +10,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/btcsuite/btcd/btcutil/psbt"
-	"github.com/btcsuite/btcd/txscript"
-
 	simledger "codeberg.org/hardfolio/hardfolio/hw/sim/ledger"
 	simtrezor "codeberg.org/hardfolio/hardfolio/hw/sim/trezor"
 	"codeberg.org/hardfolio/hardfolio/hw/trezor"
@@ -101,27 +98,7 @@ func TestHWTrezor(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := psbt.MaybeFinalizeAll(signed); err != nil {
-		t.Fatal(err)
-	}
-	tx, err := psbt.Extract(signed)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fetcher := txscript.NewMultiPrevOutFetcher(nil)
-	for i, ti := range tx.TxIn {
-		fetcher.AddPrevOut(ti.PreviousOutPoint, prevOuts[i])
-	}
-	hashes := txscript.NewTxSigHashes(tx, fetcher)
-	for i := range tx.TxIn {
-		vm, err := txscript.NewEngine(prevOuts[i].PkScript, tx, i, txscript.StandardVerifyFlags, nil, hashes, prevOuts[i].Value, fetcher)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := vm.Execute(); err != nil {
-			t.Errorf("input %d does not verify: %v", i, err)
-		}
-	}
+	verifySigned(t, signed, prevOuts)
 }
 
 // TestHWTrezorPIN: the PIN is asked for at the terminal as keypad

@@ -26,17 +26,7 @@ import (
 // user types the positions of the digits the device shows, and the
 // account is read.
 func TestDevicesTrezorPIN(t *testing.T) {
-	grids := make(chan [3][3]byte, 4)
-	sim, _, err := simtrezor.New(simtrezor.Options{PIN: "2468", ShowPIN: func(g [3][3]byte) { grids <- g }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sim.Close() })
-	addr, err := sim.ListenUDP("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	uri := device.SchemeTrezorUDP + ":" + addr
+	addr, uri, grids := serveLockedTrezor(t, "", "2468")
 
 	hub := device.NewHub()
 	hub.BridgeAddr = ""
@@ -89,6 +79,23 @@ func TestDevicesTrezorPIN(t *testing.T) {
 	if !strings.HasPrefix(desc, "wpkh([5c9e228d/84h/0h/0h]xpub") {
 		t.Fatalf("imported %q", desc)
 	}
+}
+
+// serveLockedTrezor serves a simulated Trezor with mnemonic (empty: its
+// test seed) and pin on loopback; grids receives each keypad it shows.
+func serveLockedTrezor(t *testing.T, mnemonic, pin string) (addr, uri string, grids chan [3][3]byte) {
+	t.Helper()
+	grids = make(chan [3][3]byte, 4)
+	sim, _, err := simtrezor.New(simtrezor.Options{Mnemonic: mnemonic, PIN: pin, ShowPIN: func(g [3][3]byte) { grids <- g }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sim.Close() })
+	addr, err = sim.ListenUDP("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return addr, device.SchemeTrezorUDP + ":" + addr, grids
 }
 
 // program runs a model as the real program does, commands in goroutines,
@@ -145,17 +152,7 @@ func (p *program) waitFor(t *testing.T, what string) {
 // and the signed transaction is offered for broadcast.
 func TestWalletsSignOnTrezor(t *testing.T) {
 	fx := sendFixture(t)
-	grids := make(chan [3][3]byte, 4)
-	sim, _, err := simtrezor.New(simtrezor.Options{Mnemonic: bip84Mnemonic, PIN: "951", ShowPIN: func(g [3][3]byte) { grids <- g }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sim.Close() })
-	addr, err := sim.ListenUDP("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	uri := device.SchemeTrezorUDP + ":" + addr
+	_, uri, grids := serveLockedTrezor(t, bip84Mnemonic, "951")
 	hub := device.NewHub()
 	hub.BridgeAddr = ""
 	hub.ProbeTimeout = 2 * time.Second

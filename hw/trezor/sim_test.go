@@ -206,13 +206,8 @@ func TestPassphrase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// BIP39 vectors: "abandon ... about" with passphrase "TREZOR" gives
-	// this master key.
-	master, _ := hdkeychain.NewKeyFromString("xprv9s21ZrQH143K3h3fDYiay8mocZ3afhfULfb5GX8kCBdno77K4HiA15Tg23wpbeF1pLfs1c5SPmYHrEpTuuRhxMwvKDwqdKiGJS9XFKzUsAF")
-	pub, _ := master.ECPubKey()
-	want := btcutil.Hash160(pub.SerializeCompressed())
-	if fpr != uint32(want[0])<<24|uint32(want[1])<<16|uint32(want[2])<<8|uint32(want[3]) {
-		t.Fatalf("fingerprint %08x, want %x", fpr, want[:4])
+	if want := trezorPassphraseFingerprint(); fpr != want {
+		t.Fatalf("fingerprint %08x, want %08x", fpr, want)
 	}
 	// The session caches it: a resumed session is not asked again.
 	ui.passphrase = "other"
@@ -314,10 +309,16 @@ func TestPassphraseOnDevice(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	master, _ := hdkeychain.NewKeyFromString("xprv9s21ZrQH143K3h3fDYiay8mocZ3afhfULfb5GX8kCBdno77K4HiA15Tg23wpbeF1pLfs1c5SPmYHrEpTuuRhxMwvKDwqdKiGJS9XFKzUsAF")
-	pub, _ := master.ECPubKey()
-	want := btcutil.Hash160(pub.SerializeCompressed())
-	if fpr != uint32(want[0])<<24|uint32(want[1])<<16|uint32(want[2])<<8|uint32(want[3]) {
+	if fpr != trezorPassphraseFingerprint() {
 		t.Fatalf("fingerprint %08x: the on-device passphrase was not used", fpr)
 	}
+}
+
+// trezorPassphraseFingerprint is the master fingerprint of "abandon ...
+// about" with passphrase "TREZOR": the BIP39 vectors give its master key.
+func trezorPassphraseFingerprint() uint32 {
+	master, _ := hdkeychain.NewKeyFromString("xprv9s21ZrQH143K3h3fDYiay8mocZ3afhfULfb5GX8kCBdno77K4HiA15Tg23wpbeF1pLfs1c5SPmYHrEpTuuRhxMwvKDwqdKiGJS9XFKzUsAF")
+	pub, _ := master.ECPubKey()
+	h := btcutil.Hash160(pub.SerializeCompressed())
+	return uint32(h[0])<<24 | uint32(h[1])<<16 | uint32(h[2])<<8 | uint32(h[3])
 }
