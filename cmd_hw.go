@@ -148,7 +148,7 @@ reason.`,
 			}
 			w := cmd.OutOrStdout()
 			if !out.HIDSupported {
-				fmt.Fprintln(cmd.ErrOrStderr(), "hardfolio: built without USB HID support: only emulators (--speculos) can be listed")
+				fmt.Fprintln(cmd.ErrOrStderr(), "hardfolio: built without USB HID support: only emulators (--speculos, --trezor-udp) and the Trezor bridge can be listed")
 			}
 			if len(out.Devices) == 0 {
 				fmt.Fprintln(w, "no device found (on Linux, check the udev rules: hardfolio hw udev)")

@@ -120,6 +120,27 @@ func TestTrezorThroughBridge(t *testing.T) {
 	if fpr, err := d.Fingerprint(ctx); err != nil || fpr != 0x73c5da0a {
 		t.Fatalf("fingerprint %08x %v", fpr, err)
 	}
+	acct := []uint32{84 | Hardened, 0 | Hardened, 0 | Hardened}
+	xpub, err := d.Xpub(ctx, acct, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := DescriptorRef{Kind: WPKH, Fingerprint: 0x73c5da0a, Account: acct, Xpub: xpub}
+	if a, err := d.Address(ctx, ref, false, 0, true); err != nil || a != "bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu" {
+		t.Fatalf("address through the bridge: %s %v", a, err)
+	}
+	d.Close()
+	// Released: the bridge lists the device free, and it opens again.
+	if d, err = h.Open(ctx, "trezor-bridge:"+ln.Addr().String()+"/1"); err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if _, err := d.Fingerprint(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Open(ctx, "trezor-bridge:"+ln.Addr().String()+"/9"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("unknown bridge device: %v", err)
+	}
 
 	// No bridge: nothing listed, no error.
 	h.BridgeAddr = "127.0.0.1:1"
