@@ -233,3 +233,36 @@ func FuzzUnmarshal(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDecoder: any sequence of packets either decodes, errs, or waits for
+// more; a decoded message re-encodes to packets that decode the same.
+func FuzzDecoder(f *testing.F) {
+	p, _ := Encode(TypeFeatures, bytes.Repeat([]byte{7}, 70))
+	f.Add(bytes.Join(p, nil))
+	f.Add([]byte("?##\x00\x00\xff\xff\xff\xff"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var d Decoder
+		for len(b) > 0 {
+			n := min(len(b), PacketSize)
+			typ, payload, done, err := d.Add(b[:n])
+			b = b[n:]
+			if err != nil {
+				d = Decoder{}
+				continue
+			}
+			if done {
+				again, err := Encode(typ, payload)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var d2 Decoder
+				for i, pk := range again {
+					t2, p2, ok, err := d2.Add(pk)
+					if err != nil || ok != (i == len(again)-1) || (ok && (t2 != typ || !bytes.Equal(p2, payload))) {
+						t.Fatalf("re-encoding does not decode the same: %v", err)
+					}
+				}
+			}
+		}
+	})
+}
