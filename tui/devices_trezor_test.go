@@ -2,12 +2,15 @@ package tui_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/btcsuite/btcd/btcutil"
+	"github.com/btcsuite/btcd/btcutil/hdkeychain"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/exp/golden"
 
@@ -28,32 +31,8 @@ import (
 func TestDevicesTrezorPIN(t *testing.T) {
 	addr, uri, grids := serveLockedTrezor(t, "", "2468")
 
-	hub := device.NewHub()
-	hub.BridgeAddr = ""
-	dsvc := &devices.Service{
-		List: func(ctx context.Context, addrs []string) []device.Info {
-			var out []device.Info
-			for _, d := range hub.List(ctx, addrs) {
-				if d.URI == uri {
-					out = append(out, d)
-				}
-			}
-			return out
-		},
-		HIDSupported: func() bool { return true },
-		Refresh:      -1,
-	}
-	dir := t.TempDir()
-	wsvc := wallets.Service{
-		CachePath:  func(id string) (string, error) { return filepath.Join(dir, id+".json"), nil },
-		LabelsPath: func(id string) (string, error) { return filepath.Join(dir, id+".jsonl"), nil },
-	}
-	m := tui.New(tui.Options{Book: book.OpenDemo(tuitest.Clock), Now: tuitest.Now, Theme: "dark", Getenv: env,
-		Speculos: []string{uri}, Devices: dsvc, Wallets: &wsvc})
+	m, p := trezorDevices(t, uri)
 	km := m.Context().Keys
-	p := newProgram(m)
-	p.send(tea.WindowSizeMsg{Width: 110, Height: 40})
-	p.send(keys.Press(km.Screen[devicesScreen]))
 	p.waitFor(t, "the device asks for its PIN (locked)")
 	p.send(keys.Press(km.ImportAccount))
 	p.waitFor(t, "Import an account")
@@ -78,6 +57,77 @@ func TestDevicesTrezorPIN(t *testing.T) {
 	// The public test seed "all all ... all" has fingerprint 5c9e228d.
 	if !strings.HasPrefix(desc, "wpkh([5c9e228d/84h/0h/0h]xpub") {
 		t.Fatalf("imported %q", desc)
+	}
+}
+
+// trezorDevices shows the Devices screen of the demo with the Trezor
+// emulator at uri as the only device, run by a program.
+func trezorDevices(t *testing.T, uri string) (*tui.Model, *program) {
+	t.Helper()
+	hub := device.NewHub()
+	hub.BridgeAddr = ""
+	dsvc := &devices.Service{
+		List: func(ctx context.Context, addrs []string) []device.Info {
+			var out []device.Info
+			for _, d := range hub.List(ctx, addrs) {
+				if d.URI == uri {
+					out = append(out, d)
+				}
+			}
+			return out
+		},
+		HIDSupported: func() bool { return true },
+		Refresh:      -1,
+	}
+	dir := t.TempDir()
+	wsvc := wallets.Service{
+		CachePath:  func(id string) (string, error) { return filepath.Join(dir, id+".json"), nil },
+		LabelsPath: func(id string) (string, error) { return filepath.Join(dir, id+".jsonl"), nil },
+	}
+	m := tui.New(tui.Options{Book: book.OpenDemo(tuitest.Clock), Now: tuitest.Now, Theme: "dark", Getenv: env,
+		Speculos: []string{uri}, Devices: dsvc, Wallets: &wsvc})
+	p := newProgram(m)
+	p.send(tea.WindowSizeMsg{Width: 110, Height: 40})
+	p.send(keys.Press(m.Context().Keys.Screen[devicesScreen]))
+	return m, p
+}
+
+// TestDevicesTrezorPassphrase: a Trezor with passphrase protection is
+// listed without fingerprint; importing asks for the passphrase, typed
+// hidden, and reads the account of that passphrase's wallet.
+func TestDevicesTrezorPassphrase(t *testing.T) {
+	sim, _, err := simtrezor.New(simtrezor.Options{Mnemonic: bip84Mnemonic, PassphraseProtection: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sim.Close() })
+	addr, err := sim.ListenUDP("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, p := trezorDevices(t, device.SchemeTrezorUDP+":"+addr)
+	km := m.Context().Keys
+	p.waitFor(t, "passphrase (the fingerprint depends on it)")
+	p.send(keys.Press(km.ImportAccount))
+	p.waitFor(t, "Import an account")
+	p.send(keys.Press(km.Accept))
+	p.waitFor(t, "Passphrase of your Trezor")
+	for _, r := range "TREZOR" {
+		p.send(keys.KeyMsg(string(r)))
+	}
+	p.waitFor(t, "Passphrase: ••••••")
+	if strings.Contains(tuitest.Plain(m), "TREZOR") {
+		t.Fatal("the passphrase is shown")
+	}
+	p.send(keys.Press(km.Accept))
+	p.waitFor(t, "Account read from the device")
+	// BIP39 vectors: "abandon ... about" with "TREZOR" has the master key
+	// xprv9s21ZrQH143K3h3fDYiay8...; its fingerprint is in the descriptor.
+	master, _ := hdkeychain.NewKeyFromString("xprv9s21ZrQH143K3h3fDYiay8mocZ3afhfULfb5GX8kCBdno77K4HiA15Tg23wpbeF1pLfs1c5SPmYHrEpTuuRhxMwvKDwqdKiGJS9XFKzUsAF")
+	pub, _ := master.ECPubKey()
+	want := fmt.Sprintf("wpkh([%x/84h/0h/0h]", btcutil.Hash160(pub.SerializeCompressed())[:4])
+	if desc := devicesOf(m).Imported(); !strings.HasPrefix(desc, want) {
+		t.Fatalf("imported %q, want %s...", desc, want)
 	}
 }
 
