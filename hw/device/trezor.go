@@ -87,22 +87,42 @@ func (u trezorUI) Button(ctx context.Context, code uint32) {
 	u.p.Confirm(ctx, what)
 }
 
-// bridgeLink carries messages through a bridge session.
-type bridgeLink struct{ s *transport.BridgeSession }
+// bridgeLink carries messages through a bridge session: /post and /read,
+// or with a bridge older than 2.0.25 one /call per message and answer
+// (the message waits in pending until the answer is read).
+type bridgeLink struct {
+	s       *transport.BridgeSession
+	call    bool
+	pending []byte
+}
 
-func (l bridgeLink) Write(ctx context.Context, typ uint16, payload []byte) error {
+func (l *bridgeLink) Write(ctx context.Context, typ uint16, payload []byte) error {
+	if l.call {
+		l.pending = wire.EncodeBridge(typ, payload)
+		return nil
+	}
 	return l.s.Post(ctx, wire.EncodeBridge(typ, payload))
 }
 
-func (l bridgeLink) Read(ctx context.Context) (uint16, []byte, error) {
-	b, err := l.s.Read(ctx)
+func (l *bridgeLink) Read(ctx context.Context) (uint16, []byte, error) {
+	var b []byte
+	var err error
+	if l.call {
+		if l.pending == nil {
+			return 0, nil, fmt.Errorf("%w: nothing sent to answer (this bridge only takes /call)", transport.ErrBridge)
+		}
+		b, err = l.s.Call(ctx, l.pending)
+		l.pending = nil
+	} else {
+		b, err = l.s.Read(ctx)
+	}
 	if err != nil {
 		return 0, nil, err
 	}
 	return wire.DecodeBridge(b)
 }
 
-func (l bridgeLink) Close() error { return l.s.Release() }
+func (l *bridgeLink) Close() error { return l.s.Release() }
 
 // openBridge acquires the device at path ("host:port" for the first one,
 // "host:port/device" for a given one), taking it over from the session
@@ -110,6 +130,10 @@ func (l bridgeLink) Close() error { return l.s.Release() }
 func openBridge(ctx context.Context, path string) (wire.RoundTripper, string, error) {
 	addr, want, _ := strings.Cut(path, "/")
 	b, err := transport.NewBridge(addr)
+	if err != nil {
+		return nil, "", err
+	}
+	version, err := b.Version(ctx)
 	if err != nil {
 		return nil, "", err
 	}
@@ -129,7 +153,7 @@ func openBridge(ctx context.Context, path string) (wire.RoundTripper, string, er
 		if err != nil {
 			return nil, "", err
 		}
-		return bridgeLink{s}, trezorBridgeModel(d.Vendor, d.Product), nil
+		return &bridgeLink{s: s, call: !transport.SplitCalls(version)}, trezorBridgeModel(d.Vendor, d.Product), nil
 	}
 	if want != "" {
 		return nil, "", fmt.Errorf("%w: the bridge at %s has no device %q", ErrNotFound, addr, want)

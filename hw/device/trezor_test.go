@@ -142,6 +142,24 @@ func TestTrezorThroughBridge(t *testing.T) {
 		t.Fatalf("unknown bridge device: %v", err)
 	}
 
+	// A bridge older than 2.0.25 takes /call only.
+	old := simtrezor.NewBridge(udp)
+	old.Version = "2.0.24"
+	oln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go old.Serve(oln)
+	t.Cleanup(func() { old.Close() })
+	od, err := h.Open(ctx, "trezor-bridge:"+oln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := od.Address(ctx, ref, false, 0, true); err != nil || got != "bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu" {
+		t.Fatalf("through /call: %s %v", got, err)
+	}
+	od.Close()
+
 	// No bridge: nothing listed, no error.
 	h.BridgeAddr = "127.0.0.1:1"
 	if got := h.List(ctx, nil); len(got) != 0 {

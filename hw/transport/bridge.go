@@ -196,6 +196,31 @@ func (s *BridgeSession) Read(ctx context.Context) ([]byte, error) {
 	return msg, nil
 }
 
+// Call sends one message and waits for the device's answer, in one
+// request: the only way bridges before 2.0.25 offer.
+func (s *BridgeSession) Call(ctx context.Context, msg []byte) ([]byte, error) {
+	data, err := s.b.post(ctx, "/call/"+url.PathEscape(s.id), []byte(hex.EncodeToString(msg)))
+	if err != nil {
+		return nil, err
+	}
+	reply, err := hex.DecodeString(strings.TrimSpace(string(data)))
+	if err != nil {
+		return nil, fmt.Errorf("%w: /call: reply is not hex: %v", ErrBridge, err)
+	}
+	return reply, nil
+}
+
+// SplitCalls reports whether a bridge of this version takes /post and
+// /read (2.0.25 and later, as trezorlib decides); older ones take /call
+// only. An unreadable version counts as new.
+func SplitCalls(version string) bool {
+	var v [3]int
+	if n, _ := fmt.Sscanf(version, "%d.%d.%d", &v[0], &v[1], &v[2]); n != 3 {
+		return true
+	}
+	return v[0] > 2 || (v[0] == 2 && (v[1] > 0 || v[2] >= 25))
+}
+
 // Release ends the session, within two seconds.
 func (s *BridgeSession) Release() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)

@@ -223,3 +223,11 @@ func TestBridgeErrors(t *testing.T) {
 		t.Fatalf("silent bridge: %v", err)
 	}
 }
+
+func TestSplitCalls(t *testing.T) {
+	for v, want := range map[string]bool{"2.0.25": true, "2.0.33": true, "2.1.0": true, "3.0.0": true, "2.0.24": false, "1.9.9": false, "x": true} {
+		if SplitCalls(v) != want {
+			t.Errorf("SplitCalls(%q) = %v", v, !want)
+		}
+	}
+}

@@ -24,6 +24,9 @@ import (
 // It exists so the bridge transport can be tested without the bridge.
 type Bridge struct {
 	udpAddr string
+	// Version is what "/" reports; empty means 2.0.33. Before 2.0.25 the
+	// bridge answers /call only, and /post and /read are not found.
+	Version string
 
 	mu      sync.Mutex
 	session int
@@ -87,9 +90,17 @@ func (b *Bridge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		return true
 	}
+	if (parts[0] == "post" || parts[0] == "read") && b.Version != "" && !transport.SplitCalls(b.Version) {
+		w.WriteHeader(http.StatusNotFound) // an old bridge: /call only
+		return
+	}
 	switch parts[0] {
 	case "", "configure":
-		io.WriteString(w, `{"version":"2.0.33"}`)
+		v := b.Version
+		if v == "" {
+			v = "2.0.33"
+		}
+		fmt.Fprintf(w, `{"version":%q}`, v)
 	case "enumerate":
 		s := "null"
 		if b.link != nil {
