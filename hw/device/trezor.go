@@ -182,8 +182,14 @@ func (h *Hub) bridgeDevices(ctx context.Context) []Info {
 	}
 	var out []Info
 	for _, d := range devs {
-		out = append(out, Info{Vendor: "Trezor", Model: trezorBridgeModel(d.Vendor, d.Product),
-			URI: URI{SchemeTrezorBridge, h.BridgeAddr + "/" + d.Path}.String()})
+		in := Info{Vendor: "Trezor", Model: trezorBridgeModel(d.Vendor, d.Product),
+			URI: URI{SchemeTrezorBridge, h.BridgeAddr + "/" + d.Path}.String()}
+		if d.Session != nil {
+			// Listing never takes a device from the application using
+			// it; opening it by its URI does, as trezorlib does.
+			in.Err = fmt.Errorf("%w: another application (Trezor Suite?) holds it", trezor.ErrBusy)
+		}
+		out = append(out, in)
 	}
 	return out
 }

@@ -117,6 +117,10 @@ func TestTrezorThroughBridge(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer d.Close()
+	// While held, List leaves it alone and says why.
+	if got := h.List(ctx, nil); len(got) != 1 || !errors.Is(got[0].Err, trezor.ErrBusy) {
+		t.Fatalf("List of a held device = %+v", got)
+	}
 	if fpr, err := d.Fingerprint(ctx); err != nil || fpr != 0x73c5da0a {
 		t.Fatalf("fingerprint %08x %v", fpr, err)
 	}
