@@ -19,7 +19,9 @@ package trezor
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"sync/atomic"
 	"time"
@@ -269,7 +271,11 @@ func (c *Client) read(ctx context.Context, waitUser bool) (uint16, []byte, error
 	defer cancel()
 	typ, payload, err := c.rt.Read(rctx)
 	if err != nil {
-		if ctx.Err() == nil && rctx.Err() != nil {
+		// The link's deadline can fire a moment before rctx's timer: a
+		// deadline error while the caller's own deadline has not passed
+		// is ours.
+		timedOut := rctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded)
+		if pd, has := ctx.Deadline(); timedOut && ctx.Err() == nil && (!has || time.Until(pd) > 0) {
 			return 0, nil, fmt.Errorf("%w: no answer within %v", ErrSilent, d)
 		}
 		return 0, nil, c.ioErr(ctx, err)
