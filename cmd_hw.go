@@ -27,11 +27,17 @@ import (
 func newHWCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "hw",
-		Short: "Talk to a hardware wallet (Ledger): keys, addresses, signing",
+		Short: "Talk to a hardware wallet (Ledger, Trezor): keys, addresses, signing",
 		Long: `Talk to a hardware wallet: list the attached devices, read the master key
 fingerprint and account keys, show an address on the device's screen, and
-sign a PSBT. Devices are named by URI: hid:PATH for a USB device (as
-"hw list" shows it) or speculos:HOST:PORT for an emulator.`,
+sign a PSBT. Devices are named by URI (as "hw list" shows them): hid:PATH
+for a Ledger on USB, speculos:HOST:PORT for a Ledger emulator,
+trezor-hid:PATH for a Trezor One on USB HID, trezor-bridge:HOST:PORT for a
+Trezor through the Trezor bridge (Model T, Safe 3, Safe 5, newer Trezor
+One firmware), trezor-udp:HOST:PORT for the Trezor emulator.
+
+A Trezor asking for its PIN shows a scrambled keypad: hardfolio asks for
+the positions of the digits on it. A passphrase is asked for here too.`,
 		Args: cobra.NoArgs,
 	}
 	cmd.AddCommand(newHWListCmd(), newHWFingerprintCmd(), newHWXpubCmd(),
@@ -60,7 +66,7 @@ func hwErr(err error) error {
 // cancels, bounded by timeout when it is not zero.
 func openDevice(cmd *cobra.Command, uri string, timeout time.Duration) (device.Device, context.Context, func(), error) {
 	if uri == "" {
-		return nil, nil, nil, errors.New("--device is required: a URI from hardfolio hw list (hid:PATH or speculos:HOST:PORT)")
+		return nil, nil, nil, errors.New("--device is required: a URI from hardfolio hw list (hid:PATH, speculos:HOST:PORT, trezor-hid:PATH, trezor-bridge:HOST:PORT or trezor-udp:HOST:PORT)")
 	}
 	ctx, cancel := signalContext(cmd)
 	if timeout > 0 {
@@ -69,7 +75,9 @@ func openDevice(cmd *cobra.Command, uri string, timeout time.Duration) (device.D
 		prev := cancel
 		cancel = func() { c2(); prev() }
 	}
-	d, err := device.NewHub().Open(ctx, uri)
+	hub := device.NewHub()
+	hub.Prompter = newTermPrompter(cmd.InOrStdin(), cmd.ErrOrStderr())
+	d, err := hub.Open(ctx, uri)
 	if err != nil {
 		cancel()
 		return nil, nil, nil, hwErr(err)
@@ -78,7 +86,7 @@ func openDevice(cmd *cobra.Command, uri string, timeout time.Duration) (device.D
 }
 
 func addDeviceFlag(cmd *cobra.Command, uri *string) {
-	cmd.Flags().StringVar(uri, "device", "", "device URI: hid:PATH or speculos:HOST:PORT (see hardfolio hw list)")
+	cmd.Flags().StringVar(uri, "device", "", "device URI: hid:PATH, speculos:HOST:PORT, trezor-hid:PATH, trezor-bridge:HOST:PORT or trezor-udp:HOST:PORT (see hardfolio hw list)")
 }
 
 // ---- list ----
@@ -99,20 +107,26 @@ type hwDeviceJSON struct {
 }
 
 func newHWListCmd() *cobra.Command {
-	var speculos []string
+	var speculos, trezorUDP []string
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "list [--speculos HOST:PORT...]",
+		Use:   "list [--speculos HOST:PORT...] [--trezor-udp HOST:PORT...]",
 		Short: "List attached hardware wallets and the given emulators",
-		Long: `List the Ledger devices attached over USB, and the emulators at the
---speculos addresses, with the app each runs and its master key
-fingerprint. A device that cannot answer (locked, another app open) is
-listed with the reason.`,
+		Long: `List the Ledger and Trezor One devices attached over USB, the Trezor
+devices a running Trezor bridge sees (127.0.0.1:21325, asked only on the
+loopback interface), and the emulators at the --speculos and --trezor-udp
+addresses, with the app each runs and its master key fingerprint. A
+device that cannot answer (locked, another app open) is listed with the
+reason.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, cancel := signalContext(cmd)
 			defer cancel()
-			infos := device.NewHub().List(ctx, speculos)
+			emulators := append([]string(nil), speculos...)
+			for _, a := range trezorUDP {
+				emulators = append(emulators, device.SchemeTrezorUDP+":"+a)
+			}
+			infos := device.NewHub().List(ctx, emulators)
 			out := hwListJSON{HIDSupported: device.HIDSupported(), Devices: []hwDeviceJSON{}}
 			for _, in := range infos {
 				d := hwDeviceJSON{URI: in.URI, Vendor: in.Vendor, Model: in.Model, App: in.App, AppVersion: in.AppVersion}
@@ -134,7 +148,7 @@ listed with the reason.`,
 			}
 			w := cmd.OutOrStdout()
 			if !out.HIDSupported {
-				fmt.Fprintln(cmd.ErrOrStderr(), "hardfolio: built without USB HID support: only emulators (--speculos) can be listed")
+				fmt.Fprintln(cmd.ErrOrStderr(), "hardfolio: built without USB HID support: only emulators (--speculos, --trezor-udp) and the Trezor bridge can be listed")
 			}
 			if len(out.Devices) == 0 {
 				fmt.Fprintln(w, "no device found (on Linux, check the udev rules: hardfolio hw udev)")
@@ -157,7 +171,8 @@ listed with the reason.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringSliceVar(&speculos, "speculos", nil, "also ask the emulator at HOST:PORT (repeatable)")
+	cmd.Flags().StringSliceVar(&speculos, "speculos", nil, "also ask the Ledger emulator at HOST:PORT (repeatable)")
+	cmd.Flags().StringSliceVar(&trezorUDP, "trezor-udp", nil, "also ask the Trezor emulator at HOST:PORT (repeatable)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "write JSON (keys in docs/cli.md)")
 	return cmd
 }

@@ -281,6 +281,22 @@ func TestHWSign(t *testing.T) {
 		t.Fatalf("signatures not where BIP 174/371 put them: %d partial sigs, tap key sig %x",
 			len(signed.Inputs[0].PartialSigs), signed.Inputs[1].TaprootKeySpendSig)
 	}
+	verifySigned(t, signed, prevOuts)
+
+	// -o equal to the input is the one way to overwrite it.
+	if _, _, err := runHW("hw", "sign", in, "--device", uri, "-o", in); err != nil {
+		t.Fatal(err)
+	}
+	if after, _ := os.ReadFile(in); bytes.Equal(after, orig) {
+		t.Error("hw sign -o FILE did not write FILE")
+	}
+}
+
+// verifySigned finalizes a signed PSBT and runs every input of its
+// transaction through the script engine; prevOuts are the coins spent, in
+// input order.
+func verifySigned(t *testing.T, signed *psbt.Packet, prevOuts []*wire.TxOut) {
+	t.Helper()
 	if err := psbt.MaybeFinalizeAll(signed); err != nil {
 		t.Fatal(err)
 	}
@@ -301,14 +317,6 @@ func TestHWSign(t *testing.T) {
 		if err := vm.Execute(); err != nil {
 			t.Errorf("input %d does not verify: %v", i, err)
 		}
-	}
-
-	// -o equal to the input is the one way to overwrite it.
-	if _, _, err := runHW("hw", "sign", in, "--device", uri, "-o", in); err != nil {
-		t.Fatal(err)
-	}
-	if after, _ := os.ReadFile(in); bytes.Equal(after, orig) {
-		t.Error("hw sign -o FILE did not write FILE")
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	simledger "codeberg.org/hardfolio/hardfolio/hw/sim/ledger"
+	simtrezor "codeberg.org/hardfolio/hardfolio/hw/sim/trezor"
 	"codeberg.org/hardfolio/hardfolio/wallet/descriptor"
 )
 
@@ -21,7 +22,7 @@ func newSimCmd(g *globals) *cobra.Command {
 		Short: "Run a simulated hardware wallet (test keys only, never real funds)",
 		Args:  cobra.NoArgs,
 	}
-	cmd.AddCommand(newSimLedgerCmd())
+	cmd.AddCommand(newSimLedgerCmd(), newSimTrezorCmd())
 	return cmd
 }
 
@@ -44,12 +45,8 @@ addresses.`,
 			if err != nil {
 				return fmt.Errorf("--network: %w", err)
 			}
-			host, _, err := net.SplitHostPort(listen)
-			if err != nil {
-				return fmt.Errorf("--listen: %w", err)
-			}
-			if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-				return errors.New("--listen: the simulator has no authentication and holds private keys: listen on a loopback address (127.0.0.1)")
+			if err := checkLoopback(listen); err != nil {
+				return err
 			}
 			dev, warning, err := simledger.New(simledger.Options{
 				Mnemonic: mnemonic, Passphrase: passphrase, Network: n.Params(),
@@ -63,22 +60,10 @@ addresses.`,
 				dev.Close()
 				return err
 			}
-			ctx, cancel := signalContext(cmd)
-			defer cancel()
 			fpr := dev.MasterFingerprint()
 			fmt.Fprintf(cmd.OutOrStdout(), "simulated Ledger, app %q, fingerprint %x: --device speculos:%s (Ctrl-C stops it)\n",
 				dev.AppName(), fpr[:], ln.Addr())
-			served := make(chan error, 1)
-			go func() { served <- dev.Serve(ln) }()
-			select {
-			case <-ctx.Done():
-				dev.Close()
-				<-served
-				return nil
-			case err := <-served:
-				dev.Close()
-				return err
-			}
+			return serveUntilInterrupted(cmd, func() error { return dev.Serve(ln) }, dev.Close)
 		},
 	}
 	fs := cmd.Flags()
@@ -86,5 +71,99 @@ addresses.`,
 	fs.StringVar(&mnemonic, "mnemonic", "", "BIP39 mnemonic of the simulated seed (default: Speculos' public test seed)")
 	fs.StringVar(&passphrase, "passphrase", "", "BIP39 passphrase")
 	fs.StringVar(&network, "network", "testnet", "mainnet (the Bitcoin app), testnet or regtest (the Bitcoin Test app)")
+	return cmd
+}
+
+// serveUntilInterrupted runs serve until it fails or the user interrupts;
+// either way the device is closed (which ends serve) before returning.
+func serveUntilInterrupted(cmd *cobra.Command, serve func() error, closeDev func() error) error {
+	ctx, cancel := signalContext(cmd)
+	defer cancel()
+	served := make(chan error, 1)
+	go func() { served <- serve() }()
+	select {
+	case <-ctx.Done():
+		closeDev()
+		<-served
+		return nil
+	case err := <-served:
+		closeDev()
+		return err
+	}
+}
+
+// checkLoopback refuses a --listen address off the loopback interface: a
+// simulator has no authentication and holds private keys.
+func checkLoopback(listen string) error {
+	host, _, err := net.SplitHostPort(listen)
+	if err != nil {
+		return fmt.Errorf("--listen: %w", err)
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return errors.New("--listen: the simulator has no authentication and holds private keys: listen on a loopback address (127.0.0.1)")
+	}
+	return nil
+}
+
+func newSimTrezorCmd() *cobra.Command {
+	var listen, mnemonic, pin, network string
+	var passphraseProtection bool
+	cmd := &cobra.Command{
+		Use:   "trezor [--listen 127.0.0.1:21324] [--mnemonic M] [--pin P] [--passphrase-protection] [--network N]",
+		Short: "Serve a simulated Trezor One on the Trezor emulator's UDP port",
+		Long: `Serve a simulated Trezor One on a loopback UDP port, speaking the Trezor
+emulator's interface (wire protocol v1, 64-byte datagrams, the PINGPING
+liveness ping), until interrupted. Open it with --device trezor-udp:HOST:PORT;
+trezorlib reaches it as udp:HOST:PORT. Without --mnemonic it uses the public
+test seed "all all ... all".
+
+With --pin the device asks for its PIN: the scrambled keypad it would show
+on its screen is printed here, and the host types positions. With
+--passphrase-protection it asks for a passphrase (entered on the host).
+--network picks the coin of the account keys printed at start; the device
+answers for Bitcoin, Testnet and Regtest alike, as a Trezor does.
+
+The simulator holds its private key in memory, in the clear: never give it
+a mnemonic that guards real funds, and never send real funds to its
+addresses.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			n, err := descriptor.ParseNetwork(network)
+			if err != nil {
+				return fmt.Errorf("--network: %w", err)
+			}
+			if err := checkLoopback(listen); err != nil {
+				return err
+			}
+			errOut := cmd.ErrOrStderr()
+			dev, warning, err := simtrezor.New(simtrezor.Options{
+				Mnemonic: mnemonic, PIN: pin, PassphraseProtection: passphraseProtection,
+				Network: n.Params(), Label: "hardfolio sim",
+				ShowPIN: func(g [3][3]byte) {
+					fmt.Fprintf(errOut, "device screen, PIN keypad:\n  %c %c %c\n  %c %c %c\n  %c %c %c\n",
+						g[0][0], g[0][1], g[0][2], g[1][0], g[1][1], g[1][2], g[2][0], g[2][1], g[2][2])
+				},
+			})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(errOut, "WARNING:", warning)
+			pc, err := net.ListenPacket("udp", listen)
+			if err != nil {
+				dev.Close()
+				return err
+			}
+			fpr := dev.MasterFingerprint()
+			fmt.Fprintf(cmd.OutOrStdout(), "simulated Trezor One (%s), fingerprint %x: --device trezor-udp:%s (Ctrl-C stops it)\n",
+				n, fpr[:], pc.LocalAddr())
+			return serveUntilInterrupted(cmd, func() error { return dev.Serve(pc) }, dev.Close)
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&listen, "listen", simtrezor.DefaultUDPAddr, "loopback UDP address to serve on")
+	fs.StringVar(&mnemonic, "mnemonic", "", "BIP39 mnemonic of the simulated seed (default: the public test seed)")
+	fs.StringVar(&pin, "pin", "", "protect the device with this PIN (digits 1-9)")
+	fs.BoolVar(&passphraseProtection, "passphrase-protection", false, "ask for a BIP39 passphrase")
+	fs.StringVar(&network, "network", "testnet", "mainnet, testnet or regtest")
 	return cmd
 }

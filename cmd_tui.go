@@ -54,6 +54,7 @@ func addTUIFlags(fs *pflag.FlagSet) {
 	fs.String("theme", tui.ThemeAuto, "colours for a dark or light terminal: dark, light or auto (from COLORFGBG, else dark)")
 	fs.String("unit", "", "valuation unit to start in: a currency (USD, EUR, CHF...), XAU, BTC or sats (default: the portfolio's)")
 	fs.StringSlice("speculos", nil, "device emulators (host:port of a Speculos APDU port, or hardfolio sim ledger) for the Devices screen")
+	fs.StringSlice("trezor-udp", nil, "Trezor emulators (host:port of the emulator's UDP port, or hardfolio sim trezor) for the Devices screen")
 	fs.Bool("exit-after-first-frame", false, "draw one frame and exit (start-up checks)")
 	_ = fs.MarkHidden("exit-after-first-frame")
 }
@@ -136,6 +137,14 @@ func tuiOptions(cmd *cobra.Command) (tui.Options, error) {
 	if f := cmd.Flags().Lookup("speculos"); f != nil {
 		if addrs, err := cmd.Flags().GetStringSlice("speculos"); err == nil {
 			opts.Speculos = addrs
+		}
+	}
+	// Emulators are listed by URI; a bare host:port is Speculos.
+	if f := cmd.Flags().Lookup("trezor-udp"); f != nil {
+		if addrs, err := cmd.Flags().GetStringSlice("trezor-udp"); err == nil {
+			for _, a := range addrs {
+				opts.Speculos = append(opts.Speculos, device.SchemeTrezorUDP+":"+a)
+			}
 		}
 	}
 	return opts, nil

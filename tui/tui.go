@@ -62,7 +62,8 @@ type Options struct {
 	// and how it syncs; nil means wallets.DefaultService.
 	Wallets *wallets.Service
 	// Speculos lists emulator addresses (host:port) the Devices screen
-	// lists besides USB devices, such as "hardfolio sim ledger" prints;
+	// lists besides USB devices, such as "hardfolio sim ledger" prints, or
+	// device URIs (trezor-udp:HOST:PORT for "hardfolio sim trezor");
 	// empty means USB devices only.
 	Speculos []string
 	// Devices is how the Devices screen reaches hardware wallets; nil
@@ -121,6 +122,7 @@ func walletService(s *wallets.Service, speculos []string) wallets.Service {
 	if s == nil {
 		svc := wallets.DefaultService()
 		svc.OpenSigner = wallets.HubSigner(device.NewHub(), speculos)
+		svc.OpenSignerPrompted = wallets.HubSignerPrompted(device.NewHub(), speculos)
 		return svc
 	}
 	return *s

@@ -8,12 +8,19 @@
 // devices with one factory per vendor (the USB ids live in ids.go, nowhere
 // else). An emulator is just another device path:
 //
-//	hid:<path>            a USB HID device, path as enumerated (List shows it)
+//	hid:<path>            a Ledger on USB HID, path as enumerated (List shows it)
 //	speculos:<host:port>  a Ledger emulator speaking Speculos' APDU TCP protocol
 //	                      (Speculos itself, or "hardfolio sim ledger")
+//	trezor-hid:<path>     a Trezor One on USB HID (firmware before 1.7.0)
+//	trezor-bridge:<host:port>[/<device>]
+//	                      a Trezor through the Trezor bridge (Trezor Suite's
+//	                      or trezord), the first free device or the one named
+//	trezor-udp:<host:port> the Trezor emulator's UDP port (the emulator, or
+//	                      "hardfolio sim trezor")
 //
 // Errors from the device keep their types: a Ledger status word is an
-// *apdu.StatusError wrapping one of the apdu.Err* classes, and apdu.Hint
+// *apdu.StatusError wrapping one of the apdu.Err* classes, a Trezor Failure
+// a *trezor.FailureError wrapping one of the trezor.Err* classes; Hint
 // gives the sentence to show the user.
 package device
 
@@ -26,6 +33,7 @@ import (
 
 	"codeberg.org/hardfolio/hardfolio/hw/ledger/apdu"
 	"codeberg.org/hardfolio/hardfolio/hw/transport"
+	"codeberg.org/hardfolio/hardfolio/hw/trezor"
 )
 
 // Device is an open hardware wallet. Methods may be called from several
@@ -123,5 +131,30 @@ func Hint(err error) string {
 	if errors.Is(err, transport.ErrGone) {
 		return "Plug the device in again, unlock it and open the Bitcoin app, then try again; nothing was signed."
 	}
+	if errors.Is(err, transport.ErrNoEmulator) {
+		return "Start the emulator (hardfolio sim trezor starts one) or check its address."
+	}
+	if errors.Is(err, transport.ErrNoBridge) {
+		return "Start Trezor Suite (or trezord) so its bridge runs on 127.0.0.1:21325, then try again."
+	}
+	if h := trezor.Hint(err); h != "" {
+		return h
+	}
 	return apdu.Hint(err)
+}
+
+// Prompter stands for the user at the host when a device asks for
+// something only the user knows, or waits for the user. The CLI and the
+// TUI each implement it; without one such requests fail with a hint.
+type Prompter interface {
+	// PIN asks for the PIN of a device that shows a scrambled keypad: the
+	// answer is the positions of the PIN's digits on the device's grid,
+	// numbered like a numeric keypad (7 8 9 / 4 5 6 / 1 2 3).
+	PIN(ctx context.Context) (string, error)
+	// Passphrase asks for the wallet passphrase; with onDeviceOK the user
+	// may choose to type it on the device instead (onDevice true).
+	Passphrase(ctx context.Context, onDeviceOK bool) (passphrase string, onDevice bool, err error)
+	// Confirm says the device waits for the user to confirm on it; what
+	// names what is shown ("address", "transaction", ...).
+	Confirm(ctx context.Context, what string)
 }

@@ -26,6 +26,11 @@ func TestParseURI(t *testing.T) {
 		{"speculos:127.0.0.1:9999", URI{SchemeSpeculos, "127.0.0.1:9999"}, true},
 		{"speculos:127.0.0.1", URI{}, false},
 		{"tcp:127.0.0.1:9999", URI{}, false},
+		{"trezor-udp:127.0.0.1:21324", URI{SchemeTrezorUDP, "127.0.0.1:21324"}, true},
+		{"trezor-bridge:127.0.0.1:21325", URI{SchemeTrezorBridge, "127.0.0.1:21325"}, true},
+		{"trezor-bridge:127.0.0.1:21325/2", URI{SchemeTrezorBridge, "127.0.0.1:21325/2"}, true},
+		{"trezor-hid:/dev/hidraw1", URI{SchemeTrezorHID, "/dev/hidraw1"}, true},
+		{"trezor-udp:127.0.0.1", URI{}, false},
 		{"hid:", URI{}, false},
 		{"nothing", URI{}, false},
 	} {
@@ -82,7 +87,11 @@ func TestLedgerModels(t *testing.T) {
 func TestListFiltersInterfaces(t *testing.T) {
 	h := NewHub()
 	h.ProbeTimeout = time.Second
+	h.BridgeAddr = ""
 	h.enumerate = func(vid uint16) ([]transport.HIDInfo, error) {
+		if vid == 0x534C {
+			return nil, nil // no Trezor One attached
+		}
 		if vid != 0x2C97 {
 			t.Errorf("enumerated vendor %04x", vid)
 		}

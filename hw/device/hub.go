@@ -2,42 +2,53 @@ package device
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"codeberg.org/hardfolio/hardfolio/hw/transport"
+	"codeberg.org/hardfolio/hardfolio/hw/trezor"
 )
 
 // URI schemes.
 const (
-	SchemeHID      = "hid"
-	SchemeSpeculos = "speculos"
+	SchemeHID          = "hid"
+	SchemeSpeculos     = "speculos"
+	SchemeTrezorHID    = "trezor-hid"
+	SchemeTrezorBridge = "trezor-bridge"
+	SchemeTrezorUDP    = "trezor-udp"
 )
 
 // URI names a device: a scheme and a path.
 type URI struct {
-	Scheme string // SchemeHID or SchemeSpeculos
-	Path   string // the HID path, or host:port
+	Scheme string // one of the Scheme* constants
+	Path   string // the HID path, or host:port (trezor-bridge: host:port/device path)
 }
 
-// ParseURI reads "hid:PATH" or "speculos:HOST:PORT". A speculos URI must
-// name a port.
+// ParseURI reads "hid:PATH", "speculos:HOST:PORT", "trezor-hid:PATH",
+// "trezor-udp:HOST:PORT" or "trezor-bridge:HOST:PORT[/DEVICE]". Network
+// URIs must name a port.
 func ParseURI(s string) (URI, error) {
 	scheme, path, ok := strings.Cut(s, ":")
 	if !ok || path == "" {
-		return URI{}, fmt.Errorf("%w %q: want hid:PATH or speculos:HOST:PORT", ErrURI, s)
+		return URI{}, fmt.Errorf("%w %q: want hid:PATH, speculos:HOST:PORT, trezor-hid:PATH, trezor-udp:HOST:PORT or trezor-bridge:HOST:PORT", ErrURI, s)
 	}
 	switch scheme {
-	case SchemeHID:
-	case SchemeSpeculos:
-		if _, _, err := net.SplitHostPort(path); err != nil {
+	case SchemeHID, SchemeTrezorHID:
+	case SchemeSpeculos, SchemeTrezorUDP, SchemeTrezorBridge:
+		hostPort := path
+		if scheme == SchemeTrezorBridge {
+			hostPort, _, _ = strings.Cut(path, "/")
+		}
+		if _, _, err := net.SplitHostPort(hostPort); err != nil {
 			return URI{}, fmt.Errorf("%w %q: %v", ErrURI, s, err)
 		}
 	default:
-		return URI{}, fmt.Errorf("%w %q: unknown scheme %q (want hid or speculos)", ErrURI, s, scheme)
+		return URI{}, fmt.Errorf("%w %q: unknown scheme %q (want hid, speculos, trezor-hid, trezor-udp or trezor-bridge)", ErrURI, s, scheme)
 	}
 	return URI{Scheme: scheme, Path: path}, nil
 }
@@ -49,12 +60,15 @@ func (u URI) String() string { return u.Scheme + ":" + u.Path }
 type factory interface {
 	vendor() string
 	usbVendorID() uint16
+	// hidScheme is the URI scheme of the vendor's USB HID devices.
+	hidScheme() string
 	// model says whether h is an interface this factory opens, and names
 	// the model.
 	model(h transport.HIDInfo) (string, bool)
-	// emulatorScheme is the URI scheme of the vendor's emulator.
-	emulatorScheme() string
-	open(ctx context.Context, u URI, model string) (Device, error)
+	// emulatorSchemes are the URI schemes of the vendor's emulators and
+	// other non-USB paths.
+	emulatorSchemes() []string
+	open(ctx context.Context, h *Hub, u URI, model string) (Device, error)
 }
 
 // Hub enumerates and opens devices of every vendor hardfolio knows.
@@ -66,14 +80,21 @@ type Hub struct {
 	// ProbeTimeout bounds how long List waits for each device to say which
 	// app it runs and its fingerprint.
 	ProbeTimeout time.Duration
+	// BridgeAddr is where List looks for a Trezor bridge (a loopback
+	// host:port; empty: do not look).
+	BridgeAddr string
+	// Prompter answers devices that ask the user something at the host
+	// (a Trezor's PIN or passphrase); nil: such requests fail with a hint.
+	Prompter Prompter
 }
 
 // NewHub returns a hub with every vendor's factory.
 func NewHub() *Hub {
 	return &Hub{
-		factories:    []factory{ledgerFactory{}},
+		factories:    []factory{ledgerFactory{}, trezorFactory{}},
 		enumerate:    transport.EnumerateHID,
 		ProbeTimeout: 3 * time.Second,
+		BridgeAddr:   transport.DefaultBridgeAddr,
 	}
 }
 
@@ -87,37 +108,38 @@ func (h *Hub) Open(ctx context.Context, uri string) (Device, error) {
 	if err != nil {
 		return nil, err
 	}
-	if u.Scheme == SchemeHID {
-		if !transport.HIDSupported() {
-			return nil, transport.ErrNoHID
-		}
-		for _, f := range h.factories {
+	for _, f := range h.factories {
+		if f.hidScheme() == u.Scheme {
+			if !transport.HIDSupported() {
+				return nil, transport.ErrNoHID
+			}
 			infos, err := h.enumerate(f.usbVendorID())
 			if err != nil {
 				return nil, err
 			}
 			for _, i := range infos {
 				if model, ok := f.model(i); ok && i.Path == u.Path {
-					return f.open(ctx, u, model)
+					return f.open(ctx, h, u, model)
 				}
 			}
+			return nil, fmt.Errorf("%w at %s (unplugged? hardfolio hw list shows what is attached)", ErrNotFound, uri)
 		}
-		return nil, fmt.Errorf("%w at %s (unplugged? hardfolio hw list shows what is attached)", ErrNotFound, uri)
-	}
-	for _, f := range h.factories {
-		if f.emulatorScheme() == u.Scheme {
-			return f.open(ctx, u, "Speculos")
+		if slices.Contains(f.emulatorSchemes(), u.Scheme) {
+			return f.open(ctx, h, u, "")
 		}
 	}
 	return nil, fmt.Errorf("%w %q: no vendor serves scheme %q", ErrURI, uri, u.Scheme)
 }
 
-// List returns the attached USB devices of every vendor, then the
-// emulators at speculosAddrs (host:port), each asked which app it runs and
-// its fingerprint. A device that cannot answer is listed with Err set; an
-// emulator that is not there, too. With no USB device attached and no
-// emulator given it only enumerates USB, which takes well under 50 ms.
-func (h *Hub) List(ctx context.Context, speculosAddrs []string) []Info {
+// List returns the attached USB devices of every vendor, the devices a
+// Trezor bridge at BridgeAddr sees (when one answers), then the emulators
+// at emulators, each asked which app it runs and its fingerprint. An
+// emulator is a device URI (speculos:HOST:PORT, trezor-udp:HOST:PORT), or a
+// bare HOST:PORT for Speculos. A device that cannot answer is listed with
+// Err set; an emulator that is not there, too. With no USB device attached,
+// no bridge and no emulator given it only enumerates USB and tries the
+// bridge's loopback port, which takes well under 50 ms.
+func (h *Hub) List(ctx context.Context, emulators []string) []Info {
 	var found []Info
 	for _, f := range h.factories {
 		infos, err := h.enumerate(f.usbVendorID())
@@ -127,12 +149,21 @@ func (h *Hub) List(ctx context.Context, speculosAddrs []string) []Info {
 		}
 		for _, i := range infos {
 			if model, ok := f.model(i); ok {
-				found = append(found, Info{Vendor: f.vendor(), Model: model, URI: URI{SchemeHID, i.Path}.String()})
+				found = append(found, Info{Vendor: f.vendor(), Model: model, URI: URI{f.hidScheme(), i.Path}.String()})
 			}
 		}
 	}
-	for _, a := range speculosAddrs {
-		found = append(found, Info{Vendor: "Ledger", Model: "Speculos", URI: URI{SchemeSpeculos, a}.String()})
+	found = append(found, h.bridgeDevices(ctx)...)
+	for _, a := range emulators {
+		u, err := ParseURI(a)
+		if err != nil || (u.Scheme != SchemeSpeculos && u.Scheme != SchemeTrezorUDP && u.Scheme != SchemeTrezorBridge) {
+			u = URI{SchemeSpeculos, a}
+		}
+		in := Info{Vendor: "Ledger", Model: "Speculos", URI: u.String()}
+		if u.Scheme != SchemeSpeculos {
+			in = Info{Vendor: "Trezor", Model: "emulator", URI: u.String()}
+		}
+		found = append(found, in)
 	}
 
 	var wg sync.WaitGroup
@@ -168,13 +199,12 @@ func (h *Hub) probe(ctx context.Context, in Info) Info {
 	return got
 }
 
-// OpenFingerprint lists the devices (USB, and the emulators at
-// speculosAddrs) and opens the first whose master key fingerprint is fpr:
+// OpenFingerprint lists the devices (USB, the bridge's, and the emulators) and opens the first whose master key fingerprint is fpr:
 // the device that holds a wallet's keys, found by the fingerprint of its
 // key origin. It fails with ErrNotFound, naming what it saw, when no
 // device has that fingerprint (none attached, locked, another seed).
-func (h *Hub) OpenFingerprint(ctx context.Context, speculosAddrs []string, fpr uint32) (Device, Info, error) {
-	infos := h.List(ctx, speculosAddrs)
+func (h *Hub) OpenFingerprint(ctx context.Context, emulators []string, fpr uint32) (Device, Info, error) {
+	infos := h.List(ctx, emulators)
 	var seen []string
 	for _, in := range infos {
 		if in.Err == nil && in.HasFingerprint && in.Fingerprint == fpr {
@@ -184,6 +214,37 @@ func (h *Hub) OpenFingerprint(ctx context.Context, speculosAddrs []string, fpr u
 			}
 			return d, in, nil
 		}
+	}
+	// A Trezor tells its fingerprint only once unlocked, or given its
+	// passphrase: with a Prompter, ask the user and look again.
+	if h.Prompter != nil {
+		for i := range infos {
+			in := &infos[i]
+			if in.Vendor != "Trezor" || in.HasFingerprint ||
+				(in.Err != nil && !errors.Is(in.Err, trezor.ErrPINRequired) && !errors.Is(in.Err, trezor.ErrPassphraseRequired)) {
+				continue
+			}
+			d, err := h.Open(ctx, in.URI)
+			if err != nil {
+				continue
+			}
+			got, err := d.Fingerprint(ctx)
+			if err == nil && got == fpr {
+				in.Fingerprint, in.HasFingerprint, in.Err = got, true, nil
+				return d, *in, nil
+			}
+			d.Close()
+			if ctx.Err() != nil {
+				return nil, *in, ctx.Err()
+			}
+			if err != nil {
+				in.Err = err
+			} else {
+				in.Fingerprint, in.HasFingerprint, in.Err = got, true, nil
+			}
+		}
+	}
+	for _, in := range infos {
 		what := in.Vendor + " " + in.Model
 		switch {
 		case in.Err != nil:

@@ -50,3 +50,37 @@ func ledgerModel(pid uint16) string {
 func isLedgerAPDUInterface(usagePage uint16, iface int) bool {
 	return usagePage == ledgerUsagePage || iface == ledgerInterface
 }
+
+// Trezor (trezor-firmware legacy/firmware/usb.c, core/embed/io/usb/usb_config.c;
+// HWI hwilib/devices/trezorlib/transport): the Trezor One with firmware
+// before 1.7.0 is a HID device 0x534C:0x0001, main interface 0 (usage page
+// 0xFF00; interface 1 is the debug link). Later firmware and the other
+// models are WebUSB devices 0x1209:0x53C1 (bootloader 0x53C0), which
+// hardfolio reaches through the Trezor bridge.
+const (
+	trezorHIDVendorID     uint16 = 0x534C
+	trezorHIDProductID    uint16 = 0x0001
+	trezorHIDUsagePage    uint16 = 0xFF00
+	trezorHIDInterface           = 0
+	trezorWebUSBVendorID  uint16 = 0x1209
+	trezorWebUSBProductID uint16 = 0x53C1
+	trezorBootloaderPID   uint16 = 0x53C0
+)
+
+// isTrezorHIDInterface reports whether an enumerated HID interface is a
+// Trezor One's main (not debug) interface.
+func isTrezorHIDInterface(h uint16, pid uint16, usagePage uint16, iface int) bool {
+	return h == trezorHIDVendorID && pid == trezorHIDProductID &&
+		(usagePage == trezorHIDUsagePage || (usagePage == 0 && iface == trezorHIDInterface))
+}
+
+// trezorBridgeModel names a device the bridge lists by its USB ids.
+func trezorBridgeModel(vendor, product int) string {
+	switch {
+	case uint16(vendor) == trezorHIDVendorID:
+		return "Trezor One"
+	case uint16(product) == trezorBootloaderPID:
+		return "Trezor (bootloader)"
+	}
+	return "Trezor"
+}

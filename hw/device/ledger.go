@@ -20,9 +20,10 @@ import (
 // later): over USB HID with the APDU framing, or Speculos over TCP.
 type ledgerFactory struct{}
 
-func (ledgerFactory) vendor() string         { return "Ledger" }
-func (ledgerFactory) usbVendorID() uint16    { return ledgerVendorID }
-func (ledgerFactory) emulatorScheme() string { return SchemeSpeculos }
+func (ledgerFactory) vendor() string            { return "Ledger" }
+func (ledgerFactory) usbVendorID() uint16       { return ledgerVendorID }
+func (ledgerFactory) hidScheme() string         { return SchemeHID }
+func (ledgerFactory) emulatorSchemes() []string { return []string{SchemeSpeculos} }
 
 func (ledgerFactory) model(h transport.HIDInfo) (string, bool) {
 	if h.VendorID != ledgerVendorID || !isLedgerAPDUInterface(h.UsagePage, h.Interface) {
@@ -31,7 +32,7 @@ func (ledgerFactory) model(h transport.HIDInfo) (string, bool) {
 	return ledgerModel(h.ProductID), true
 }
 
-func (ledgerFactory) open(ctx context.Context, u URI, model string) (Device, error) {
+func (ledgerFactory) open(ctx context.Context, _ *Hub, u URI, model string) (Device, error) {
 	switch u.Scheme {
 	case SchemeHID:
 		h, err := transport.OpenHID(u.Path)
@@ -44,7 +45,7 @@ func (ledgerFactory) open(ctx context.Context, u URI, model string) (Device, err
 		if err != nil {
 			return nil, fmt.Errorf("%w: %s: %v (is the emulator running? hardfolio sim ledger starts one)", ErrNotFound, u, err)
 		}
-		return newLedger(u.String(), model, s, s), nil
+		return newLedger(u.String(), "Speculos", s, s), nil
 	}
 	return nil, fmt.Errorf("%w %s", ErrURI, u)
 }

@@ -22,7 +22,10 @@ import (
 //	read:  | 64: report |
 //
 // hidapi strips a zero report id before the transfer, so the device sees
-// exactly the 64-byte report.
+// exactly the 64-byte report. Both Ledger and the Trezor One (HID
+// firmware) use unnumbered 64-byte reports, so the same handling serves
+// both; trezorlib's probe for hidapi back ends that want 64 bytes without
+// the id is not needed with karalabe/hid, which always takes the id.
 
 // ErrNoHID reports a hardfolio built without USB HID support.
 var ErrNoHID = errors.New("transport: built without USB HID support (cgo disabled): use a release build, or a device emulator")

@@ -1,7 +1,8 @@
-// Package transport moves raw bytes between hardfolio and a device: the
-// Speculos APDU-over-TCP protocol (the Ledger emulator and our own
-// simulator) and an in-memory, packet-preserving pipe for tests. It knows
-// nothing about what the bytes mean.
+// Package transport moves raw bytes between hardfolio and a device: USB
+// HID (Ledger, Trezor One), the Speculos APDU-over-TCP protocol (the Ledger
+// emulator and our own simulator), the Trezor emulator's UDP port, the
+// Trezor bridge's HTTP interface, and an in-memory, packet-preserving pipe
+// for tests. It knows nothing about what the bytes mean.
 package transport
 
 import (

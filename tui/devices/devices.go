@@ -23,6 +23,7 @@ import (
 	"codeberg.org/hardfolio/hardfolio/hw/device"
 	"codeberg.org/hardfolio/hardfolio/portfolio"
 	"codeberg.org/hardfolio/hardfolio/tui/common"
+	"codeberg.org/hardfolio/hardfolio/tui/devprompt"
 	"codeberg.org/hardfolio/hardfolio/wallet"
 	"codeberg.org/hardfolio/hardfolio/wallet/descriptor"
 )
@@ -37,8 +38,14 @@ type Service struct {
 	// List enumerates USB devices and the emulators at speculos
 	// (host:port); nil means a device.Hub's List.
 	List func(ctx context.Context, speculos []string) []device.Info
-	// Open opens the device at uri; nil means a device.Hub's Open.
+	// Open opens the device at uri; nil means a device.Hub's Open with
+	// the screen's prompter (OpenPrompted).
 	Open func(ctx context.Context, uri string) (device.Device, error)
+	// OpenPrompted opens the device at uri with p answering what the
+	// device asks the user (a Trezor's PIN, passphrase, confirmations);
+	// it is used instead of Open when set. nil with Open nil means a
+	// device.Hub's.
+	OpenPrompted func(ctx context.Context, uri string, p device.Prompter) (device.Device, error)
 	// HIDSupported reports whether USB devices can be reached; nil means
 	// device.HIDSupported.
 	HIDSupported func() bool
@@ -53,13 +60,14 @@ type Service struct {
 }
 
 func (s Service) withDefaults() Service {
-	if s.List == nil || s.Open == nil {
-		hub := device.NewHub()
-		if s.List == nil {
-			s.List = hub.List
-		}
-		if s.Open == nil {
-			s.Open = hub.Open
+	if s.List == nil {
+		s.List = device.NewHub().List
+	}
+	if s.Open == nil && s.OpenPrompted == nil {
+		s.OpenPrompted = func(ctx context.Context, uri string, p device.Prompter) (device.Device, error) {
+			hub := device.NewHub()
+			hub.Prompter = p
+			return hub.Open(ctx, uri)
 		}
 	}
 	if s.HIDSupported == nil {
@@ -105,7 +113,14 @@ type Model struct {
 	// numbers operations; cancel ends the running one.
 	opGen  int
 	op     opKind
+	opCtx  context.Context
 	cancel context.CancelFunc
+
+	// What the device asks the user during an operation (PIN, passphrase,
+	// confirm on the device): prompter is the devices' device.Prompter,
+	// prompt what the screen draws of it.
+	prompter *devprompt.Prompter
+	prompt   devprompt.Model
 
 	// The verification of a wallet's address: wallet picks among the
 	// wallets of the selected device.
@@ -139,8 +154,22 @@ const (
 // (host:port) to list besides USB devices.
 func New(ctx *common.Context, svc Service, speculos []string) *Model {
 	svc = svc.withDefaults()
-	return &Model{Context: ctx, svc: svc, speculos: append([]string(nil), speculos...), hid: svc.HIDSupported()}
+	m := &Model{Context: ctx, svc: svc, speculos: append([]string(nil), speculos...), hid: svc.HIDSupported()}
+	m.prompter = devprompt.New(m.Title())
+	return m
 }
+
+// opener returns how the running operation opens a device: with the
+// screen's prompter when the service can take one.
+func (m *Model) opener() func(context.Context, string) (device.Device, error) {
+	if open, p := m.svc.OpenPrompted, m.prompter; open != nil {
+		return func(ctx context.Context, uri string) (device.Device, error) { return open(ctx, uri, p) }
+	}
+	return m.svc.Open
+}
+
+// Prompt returns what the screen shows of the device's questions.
+func (m *Model) Prompt() *devprompt.Model { return &m.prompt }
 
 // Init does nothing: devices are listed when the screen is first shown.
 func (m *Model) Init() tea.Cmd { return nil }
@@ -271,6 +300,12 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case tea.KeyMsg:
 		return m.key(msg)
+	case devprompt.Msg:
+		if m.op == opNone {
+			return nil // its operation ended: the device was told to stop
+		}
+		m.prompt.Open(msg)
+		return m.prompter.Listen(m.opCtx)
 	case listedMsg:
 		if msg.gen != m.listGen {
 			return nil
@@ -358,7 +393,7 @@ func (m *Model) startOp(k opKind, timeout time.Duration) context.Context {
 	m.opGen++
 	m.op = k
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	m.cancel = cancel
+	m.cancel, m.opCtx = cancel, ctx
 	return ctx
 }
 
@@ -366,12 +401,16 @@ func (m *Model) endOp() {
 	if m.cancel != nil {
 		m.cancel()
 	}
-	m.op, m.cancel = opNone, nil
+	m.prompt.Reset()
+	m.op, m.cancel, m.opCtx = opNone, nil, nil
 }
 
 func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 	km := m.Keys
 	if m.op != opNone {
+		if m.prompt.Key(msg, km) {
+			return nil // esc there cancels the prompt, and with it the request
+		}
 		if key.Matches(msg, km.Cancel) {
 			what := "Import"
 			if m.op == opVerify {
@@ -583,8 +622,8 @@ func (m *Model) startVerify() tea.Cmd {
 	m.verify = nil
 	m.setMessage(common.Info, "")
 	ctx := m.startOp(opVerify, confirmTimeout)
-	gen, open, uri := m.opGen, m.svc.Open, d.URI
-	return func() tea.Msg {
+	gen, open, uri := m.opGen, m.opener(), d.URI
+	return tea.Batch(func() tea.Msg {
 		res := &verifyResult{walletID: w.cfg.ID, index: w.index, local: w.addr}
 		dev, err := open(ctx, uri)
 		if err != nil {
@@ -603,13 +642,24 @@ func (m *Model) startVerify() tea.Cmd {
 		}
 		res.device, res.err = md.MultisigAddress(ctx, w.ms.Multisig, w.ms.Registration, false, w.index, true)
 		return verifiedMsg{gen: gen, res: res}
+	}, m.listen(ctx, d.Vendor))
+}
+
+// listen waits for the device's questions during an operation, for the
+// devices that ask any (a Trezor's PIN, passphrase, confirmations).
+func (m *Model) listen(ctx context.Context, vendor string) tea.Cmd {
+	if vendor != "Trezor" {
+		return nil
 	}
+	return m.prompter.Listen(ctx)
 }
 
 // ShortHelp lists the keys that act now.
 func (m *Model) ShortHelp() []key.Binding {
 	km := m.Keys
 	switch {
+	case m.prompt.Active():
+		return []key.Binding{withHelp(km.Accept, "send"), withHelp(km.Cancel, "cancel")}
 	case m.op != opNone:
 		return []key.Binding{withHelp(km.Cancel, "cancel")}
 	case m.form != nil:

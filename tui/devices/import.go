@@ -11,6 +11,7 @@ import (
 
 	"codeberg.org/hardfolio/hardfolio/hw/device"
 	"codeberg.org/hardfolio/hardfolio/hw/ledger/apdu"
+	"codeberg.org/hardfolio/hardfolio/hw/trezor"
 	"codeberg.org/hardfolio/hardfolio/portfolio"
 	"codeberg.org/hardfolio/hardfolio/tui/common"
 	"codeberg.org/hardfolio/hardfolio/wallet/descriptor"
@@ -86,7 +87,8 @@ func (m *Model) openForm() tea.Cmd {
 	switch {
 	case d == nil:
 		return nil
-	case d.Err != nil:
+	case d.Err != nil && !errors.Is(d.Err, trezor.ErrPINRequired) && !errors.Is(d.Err, trezor.ErrPassphraseRequired):
+		// A Trezor waiting for its PIN or passphrase asks for it here.
 		m.setMessage(common.Error, "This device cannot answer: "+deviceError(d.Err))
 		return nil
 	}
@@ -160,13 +162,19 @@ func (m *Model) startImport() tea.Cmd {
 	sc := scripts[f.script]
 	account := uint32(n)
 	path := []uint32{sc.purpose | device.Hardened, coin | device.Hardened, account | device.Hardened}
-	ctx := m.startOp(opImport, readTimeout)
+	// A Trezor's PIN or passphrase typed here may take a while: the same
+	// bound as a confirmation on the device.
+	timeout := readTimeout
+	if f.info.Vendor == "Trezor" {
+		timeout = confirmTimeout
+	}
+	ctx := m.startOp(opImport, timeout)
 	m.setMessage(common.Info, "")
-	gen, open, info, p := m.opGen, m.svc.Open, f.info, m.Portfolio()
-	return func() tea.Msg {
+	gen, open, info, p := m.opGen, m.opener(), f.info, m.Portfolio()
+	return tea.Batch(func() tea.Msg {
 		res, err := readAccount(ctx, open, info, sc, account, path, net, p)
 		return importedMsg{gen: gen, res: res, err: err}
-	}
+	}, m.listen(ctx, info.Vendor))
 }
 
 // readAccount opens the device, reads its fingerprint and the xpub at

@@ -29,6 +29,14 @@ func (m *Model) render() {
 		lines = m.listLines()
 		lines = append(lines, "")
 		switch {
+		case m.prompt.Active():
+			vendorName := "device"
+			if d := m.current(); d != nil {
+				vendorName = vendor(d.Vendor)
+			}
+			for _, l := range m.prompt.View(m.Styles, m.Keys, vendorName) {
+				lines = append(lines, " "+l)
+			}
 		case m.form != nil:
 			lines = append(lines, m.formLines()...)
 		case m.result != nil:
@@ -67,10 +75,10 @@ func (m *Model) emptyState() []string {
 		out = append(out, "")
 	}
 	steps := []string{
-		"Plug in your Ledger and unlock it with its PIN.",
-		"Open the Bitcoin app (Bitcoin Test for testnet). The list refreshes by itself.",
+		"Plug in your Ledger or Trezor and unlock it with its PIN.",
+		"On a Ledger, open the Bitcoin app (Bitcoin Test for testnet). A Trezor other than a Trezor One with HID firmware is reached through the Trezor bridge: keep Trezor Suite running. The list refreshes by itself.",
 		"On Linux, a device that stays missing usually needs udev rules: hardfolio hw udev prints them and how to install them.",
-		"No hardware at hand? hardfolio sim ledger serves a simulated Ledger (with a public test seed) to try hardfolio with.",
+		"No hardware at hand? hardfolio sim ledger and hardfolio sim trezor serve simulated devices (with public test seeds) to try hardfolio with.",
 	}
 	for _, s := range steps {
 		for i, l := range m.wrap(s, 4) {

@@ -13,6 +13,7 @@ import (
 	"github.com/btcsuite/btcd/wire"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"codeberg.org/hardfolio/hardfolio/hw/device"
 	"codeberg.org/hardfolio/hardfolio/portfolio"
 	"codeberg.org/hardfolio/hardfolio/wallet"
 	"codeberg.org/hardfolio/hardfolio/wallet/chain"
@@ -46,6 +47,10 @@ type Service struct {
 	// sign on, and says what it is. It must honour ctx. nil means the send
 	// form only writes PSBTs.
 	OpenSigner func(ctx context.Context, fpr uint32) (Signer, SignerInfo, error)
+	// OpenSignerPrompted is OpenSigner with p answering what the device
+	// asks the user (a Trezor's PIN, passphrase, confirmations), drawn on
+	// the summary; it is used instead of OpenSigner when set.
+	OpenSignerPrompted func(ctx context.Context, fpr uint32, p device.Prompter) (Signer, SignerInfo, error)
 	// Broadcast sends a signed transaction through the wallet's backend
 	// and returns its txid; nil means service.Broadcast.
 	Broadcast func(ctx context.Context, cfg portfolio.WalletConfig, tx *wire.MsgTx) (chainhash.Hash, error)

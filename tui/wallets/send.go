@@ -30,6 +30,7 @@ import (
 
 	"codeberg.org/hardfolio/hardfolio/portfolio"
 	"codeberg.org/hardfolio/hardfolio/tui/common"
+	"codeberg.org/hardfolio/hardfolio/tui/devprompt"
 	"codeberg.org/hardfolio/hardfolio/wallet"
 	"codeberg.org/hardfolio/hardfolio/wallet/descriptor"
 )
@@ -93,13 +94,14 @@ type recipient struct {
 
 // sendForm pays from one wallet.
 type sendForm struct {
-	ctx   *common.Context
-	id    int // tags the replies of its commands
-	cfg   portfolio.WalletConfig
-	state *wallet.State
-	net   descriptor.Network
-	coins []utxoRow
-	tip   int32
+	ctx    *common.Context
+	prompt *devprompt.Model // the device's questions while signing (the screen's)
+	id     int              // tags the replies of its commands
+	cfg    portfolio.WalletConfig
+	state  *wallet.State
+	net    descriptor.Network
+	coins  []utxoRow
+	tip    int32
 
 	recips                          []*recipient
 	unit, fee, unconf, rbf, highFee *sendField
@@ -173,6 +175,7 @@ func (m *Model) openSend() tea.Cmd {
 		return common.Status(common.Warn, "Sync "+e.cfg.ID+" first: a payment spends the coins of the last sync")
 	}
 	f := newSendForm(m.Context, m.NextID(), e)
+	f.prompt = &m.prompt
 	f.setSize(m.width, m.height)
 	m.send = f
 	var estimate tea.Cmd
@@ -424,6 +427,7 @@ func (m *Model) sendKey(msg tea.KeyMsg) tea.Cmd {
 }
 
 func (m *Model) closeSend() {
+	m.prompt.Reset()
 	m.send.close()
 	m.send = nil
 }

@@ -34,6 +34,7 @@ import (
 
 	"codeberg.org/hardfolio/hardfolio/hw/device"
 	"codeberg.org/hardfolio/hardfolio/tui/common"
+	"codeberg.org/hardfolio/hardfolio/tui/devprompt"
 	"codeberg.org/hardfolio/hardfolio/wallet"
 	"codeberg.org/hardfolio/hardfolio/wallet/service"
 )
@@ -127,7 +128,7 @@ func (f *sendForm) walletFingerprint() (uint32, bool) {
 // canSign says whether the summary offers signing on a device, and why not.
 func (m *Model) canSign() (uint32, string) {
 	f := m.send
-	if m.svc.OpenSigner == nil {
+	if m.svc.OpenSigner == nil && m.svc.OpenSignerPrompted == nil {
 		return 0, "signing on a device is not available here"
 	}
 	if f.state.Wallet().IsMultisig() {
@@ -204,7 +205,12 @@ func (m *Model) summaryKey(msg tea.KeyMsg) tea.Cmd {
 	if s != nil {
 		switch s.stage {
 		case signFinding, signConfirming:
+			if m.prompt.Key(msg, km) {
+				f.refreshSummary() // esc there cancels the device's request
+				return nil
+			}
 			if key.Matches(msg, km.Cancel) {
+				m.prompt.Reset()
 				s.cancel()
 				f.sign = &signState{msg: "Signing cancelled: nothing was signed and the PSBT is unchanged", failed: true}
 				f.refreshSummary()
@@ -266,7 +272,12 @@ func (m *Model) startSign() tea.Cmd {
 	f.sign = &signState{stage: signFinding, gen: f.gen, ctx: ctx, cancel: cancel, pkt: pkt, turns: turns}
 	f.refreshSummary()
 	open, id, gen := m.svc.OpenSigner, f.id, f.gen
-	return func() tea.Msg {
+	var listen tea.Cmd
+	if prompted, p := m.svc.OpenSignerPrompted, m.prompter; prompted != nil {
+		open = func(ctx context.Context, fpr uint32) (Signer, SignerInfo, error) { return prompted(ctx, fpr, p) }
+		listen = p.Listen(ctx)
+	}
+	return tea.Batch(func() tea.Msg {
 		if turns == nil {
 			dev, info, err := open(ctx, fpr)
 			return signerOpenedMsg{form: id, gen: gen, dev: dev, info: info, err: err}
@@ -284,7 +295,19 @@ func (m *Model) startSign() tea.Cmd {
 			}
 		}
 		return signerOpenedMsg{form: id, gen: gen, err: errors.Join(errs...)}
+	}, listen)
+}
+
+// devicePrompt shows what the device asks while the signing runs, and
+// waits for its next question.
+func (m *Model) devicePrompt(msg devprompt.Msg) tea.Cmd {
+	f := m.send
+	if f == nil || f.sign == nil || (f.sign.stage != signFinding && f.sign.stage != signConfirming) {
+		return nil // the signing ended: the device was told to stop
 	}
+	m.prompt.Open(msg)
+	f.refreshSummary()
+	return m.prompter.Listen(f.sign.ctx)
 }
 
 // nextTurn tells whether the summary offers the next cosigner's turn: a
@@ -316,6 +339,7 @@ func (m *Model) signerOpened(msg signerOpenedMsg) tea.Cmd {
 	f := m.send
 	if msg.err != nil {
 		s.cancel()
+		m.prompt.Reset()
 		f.sign = &signState{msg: "No device to sign with: " + deviceError(msg.err), failed: true}
 		f.refreshSummary()
 		return nil
@@ -344,6 +368,7 @@ func (m *Model) signed(msg signedMsg) tea.Cmd {
 	}
 	f := m.send
 	s.cancel()
+	m.prompt.Reset()
 	if msg.err != nil {
 		f.sign = &signState{info: s.info, msg: "Not signed: " + deviceError(msg.err), failed: true}
 		f.refreshSummary()
@@ -451,6 +476,18 @@ func (m *sendForm) signLines(w int, canSign string, backend string) []string {
 		}
 		return out
 	}
+	if p := m.prompt; p != nil && p.Active() && (s.stage == signFinding || s.stage == signConfirming) {
+		vendor := s.vendor()
+		if s.info.Vendor == "" {
+			// Still looking for the device: only a Trezor asks the host
+			// for a PIN or passphrase.
+			vendor = "Trezor"
+		}
+		for _, l := range p.View(st, km, vendor) {
+			out = append(out, " "+l)
+		}
+		return out
+	}
 	switch s.stage {
 	case signFinding:
 		if s.turns != nil {
@@ -469,6 +506,9 @@ func (m *sendForm) signLines(w int, canSign string, backend string) []string {
 			who += fmt.Sprintf(" (cosigner %08x)", s.fpr)
 		}
 		wrap(st.Text.Warn.Render, fmt.Sprintf("Confirm the transaction on your %s: check each output and the fee. (%s cancels)", who, km.Cancel.Help().Key))
+		if p := m.prompt; p != nil && p.Confirming() != "" {
+			wrap(st.Text.Muted.Render, "The device now shows: the "+p.Confirming()+".")
+		}
 	case signAsk, signBroadcasting, signSent, signKept, signPartial:
 		if s.res != nil && s.res.Complete {
 			wrap(st.Text.Title.Render, "Signed on your "+s.vendor())
@@ -519,6 +559,9 @@ func (m *Model) summaryHelp() []key.Binding {
 	if s := m.send.sign; s != nil {
 		switch s.stage {
 		case signFinding, signConfirming:
+			if m.prompt.Active() {
+				return []key.Binding{withHelp(km.Accept, "send"), withHelp(km.Cancel, "cancel")}
+			}
 			return []key.Binding{withHelp(km.Cancel, "cancel signing")}
 		case signAsk:
 			return []key.Binding{withHelp(km.Yes, "broadcast"), withHelp(km.No, "keep it")}
@@ -546,5 +589,15 @@ func HubSigner(hub *device.Hub, speculos []string) func(ctx context.Context, fpr
 			return nil, SignerInfo{}, err
 		}
 		return d, SignerInfo{Vendor: info.Vendor, Model: info.Model}, nil
+	}
+}
+
+// HubSignerPrompted is HubSigner for Service.OpenSignerPrompted: the
+// devices the hub opens ask p what they need from the user.
+func HubSignerPrompted(hub *device.Hub, speculos []string) func(ctx context.Context, fpr uint32, p device.Prompter) (Signer, SignerInfo, error) {
+	return func(ctx context.Context, fpr uint32, p device.Prompter) (Signer, SignerInfo, error) {
+		h := *hub
+		h.Prompter = p
+		return HubSigner(&h, speculos)(ctx, fpr)
 	}
 }

@@ -23,6 +23,7 @@ import (
 
 	"codeberg.org/hardfolio/hardfolio/portfolio"
 	"codeberg.org/hardfolio/hardfolio/tui/common"
+	"codeberg.org/hardfolio/hardfolio/tui/devprompt"
 )
 
 // View is a sub-view of the detail pane.
@@ -67,6 +68,12 @@ type Model struct {
 
 	send *sendForm // the send form or its summary, when open
 
+	// What a device asks the user while signing (a Trezor's PIN,
+	// passphrase, confirmations): prompter is the screen's
+	// device.Prompter, prompt what the summary draws of it.
+	prompter *devprompt.Prompter
+	prompt   devprompt.Model
+
 	conv    *portfolio.Converter // BTC in the snapshot's unit; nil in BTC or sats
 	convFor *common.Snapshot
 
@@ -84,7 +91,9 @@ type Model struct {
 
 // New returns the Wallets screen.
 func New(ctx *common.Context, svc Service) *Model {
-	return &Model{Context: ctx, svc: svc}
+	m := &Model{Context: ctx, svc: svc}
+	m.prompter = devprompt.New(m.Title())
+	return m
 }
 
 // Init does nothing: the wallets are read when the screen is first shown.
@@ -177,6 +186,8 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		}
 	case sendBuiltMsg:
 		return m.built(msg)
+	case devprompt.Msg:
+		return m.devicePrompt(msg)
 	case signerOpenedMsg:
 		return m.signerOpened(msg)
 	case signedMsg:

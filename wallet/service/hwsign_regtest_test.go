@@ -106,20 +106,7 @@ func TestDeviceSignedRegtest(t *testing.T) {
 	h := device.Hardened
 
 	// The device's accounts, as "hw xpub" and the Devices screen import them.
-	kinds := []struct {
-		typ     string
-		purpose uint32
-	}{{"pkh", 44}, {"sh(wpkh", 49}, {"wpkh", 84}, {"tr", 86}}
-	var cfgs []portfolio.WalletConfig
-	for _, k := range kinds {
-		key := origin(t, ctx, devA, []uint32{k.purpose | h, 1 | h, h})
-		text := k.typ + "(" + key + "/<0;1>/*)"
-		if k.typ == "sh(wpkh" {
-			text += ")"
-		}
-		cfgs = append(cfgs, portfolio.WalletConfig{ID: "dev-" + fmt.Sprint(k.purpose), Descriptor: text, Network: "regtest",
-			BirthdayHeight: birthday, Backend: backend})
-	}
+	cfgs := deviceAccounts(t, ctx, devA, "dev-", portfolio.WalletConfig{Network: "regtest", BirthdayHeight: birthday, Backend: backend})
 	receiver := newTestAccount(t, "wpkh", 84)
 	recvCfg := portfolio.WalletConfig{ID: "receiver", Descriptor: receiver.desc, Network: "regtest", BirthdayHeight: birthday, Backend: backend}
 
@@ -145,37 +132,14 @@ func TestDeviceSignedRegtest(t *testing.T) {
 
 	// Fund: receive 0 and 1 of each account, and the multisig, in one
 	// transaction from the miner's spare coinbase.
-	var outs []*wire.TxOut
-	funded := map[string]int64{}
-	for i, cfg := range cfgs {
-		w, err := service.Open(cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for j := uint32(0); j < 2; j++ {
-			d, err := w.Descriptor.Derive(false, j)
-			if err != nil {
-				t.Fatal(err)
-			}
-			v := int64(10_000_000 + 1_000_000*i + 12_345*int(j))
-			outs = append(outs, wire.NewTxOut(v, d.Script))
-			funded[cfg.ID] += v
-		}
-	}
+	outs, funded := fundAccounts(t, cfgs)
 	const msFunds = 25_000_000
 	outs = append(outs, wire.NewTxOut(msFunds, msAddr.PkScript))
 	fundTx := miner.Spend(t, []regtest.Coin{act.Spare}, outs)
 	node.SendRaw(t, fundTx)
 	node.Mine(t, 1)
 
-	sync := func(cfg portfolio.WalletConfig) *wallet.State {
-		t.Helper()
-		st, warning, err := service.Sync(ctx, cfg, nil)
-		if err != nil || warning != nil {
-			t.Fatalf("sync %s: %v %v", cfg.ID, err, warning)
-		}
-		return st
-	}
+	sync := syncer(t, ctx)
 	r0 := sync(recvCfg)
 	if r0.Balance().Total() != 0 {
 		t.Fatalf("receiver starts with %d", r0.Balance().Total())
@@ -276,6 +240,67 @@ func TestDeviceSignedRegtest(t *testing.T) {
 	node.MustCall(t, &change, "gettxout", second.Tx.TxHash().String(), 1)
 	if sats, _ := btcutil.NewAmount(change.Value); int64(sats) != msFunds-msPay-msFee {
 		t.Errorf("multisig change %v BTC, want %d sat", change.Value, msFunds-msPay-msFee)
+	}
+}
+
+// deviceAccounts returns the wallet entries of a device's four
+// single-sig accounts on coin type 1' (pkh, sh(wpkh), wpkh, tr), as "hw
+// xpub" and the Devices screen import them: IDs prefix + purpose, the
+// rest from base.
+func deviceAccounts(t *testing.T, ctx context.Context, d device.Device, prefix string, base portfolio.WalletConfig) []portfolio.WalletConfig {
+	t.Helper()
+	h := device.Hardened
+	kinds := []struct {
+		typ     string
+		purpose uint32
+	}{{"pkh", 44}, {"sh(wpkh", 49}, {"wpkh", 84}, {"tr", 86}}
+	var cfgs []portfolio.WalletConfig
+	for _, k := range kinds {
+		key := origin(t, ctx, d, []uint32{k.purpose | h, 1 | h, h})
+		text := k.typ + "(" + key + "/<0;1>/*)"
+		if k.typ == "sh(wpkh" {
+			text += ")"
+		}
+		cfg := base
+		cfg.ID, cfg.Descriptor = prefix+fmt.Sprint(k.purpose), text
+		cfgs = append(cfgs, cfg)
+	}
+	return cfgs
+}
+
+// fundAccounts returns outputs paying receive addresses 0 and 1 of each
+// account, and what each account gets.
+func fundAccounts(t *testing.T, cfgs []portfolio.WalletConfig) ([]*wire.TxOut, map[string]int64) {
+	t.Helper()
+	var outs []*wire.TxOut
+	funded := map[string]int64{}
+	for i, cfg := range cfgs {
+		w, err := service.Open(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for j := uint32(0); j < 2; j++ {
+			d, err := w.Descriptor.Derive(false, j)
+			if err != nil {
+				t.Fatal(err)
+			}
+			v := int64(10_000_000 + 1_000_000*i + 12_345*int(j))
+			outs = append(outs, wire.NewTxOut(v, d.Script))
+			funded[cfg.ID] += v
+		}
+	}
+	return outs, funded
+}
+
+// syncer syncs a wallet and fails the test on an error or a warning.
+func syncer(t *testing.T, ctx context.Context) func(portfolio.WalletConfig) *wallet.State {
+	return func(cfg portfolio.WalletConfig) *wallet.State {
+		t.Helper()
+		st, warning, err := service.Sync(ctx, cfg, nil)
+		if err != nil || warning != nil {
+			t.Fatalf("sync %s: %v %v", cfg.ID, err, warning)
+		}
+		return st
 	}
 }
 

@@ -151,7 +151,7 @@ func (d *Device) checkDefault(c *call, h policy.Header, kind policy.Kind) (polic
 	if err != nil || key.Origin == nil {
 		return policy.Key{}, errNotStandard
 	}
-	fp := d.keys.fingerprint
+	fp := d.keys.Fingerprint
 	if key.Origin.Fingerprint != binary.BigEndian.Uint32(fp[:]) {
 		return policy.Key{}, errNotStandard
 	}
@@ -160,7 +160,7 @@ func (d *Device) checkDefault(c *call, h policy.Header, kind policy.Kind) (polic
 		p[2] < hardened || p[2] > hardened+maxAccount {
 		return policy.Key{}, errNotStandard
 	}
-	own, err := d.keys.xpub(p, d.coin.xpubVersion)
+	own, err := d.keys.Xpub(p, d.coin.xpubVersion)
 	if err != nil || own != key.XPub {
 		return policy.Key{}, errNotStandard
 	}

@@ -206,7 +206,7 @@ func New(opts Options) (dev *Device, warning string, err error) {
 func (d *Device) AppName() string { return d.coin.appName }
 
 // MasterFingerprint returns the BIP32 fingerprint of the master key.
-func (d *Device) MasterFingerprint() [4]byte { return d.keys.fingerprint }
+func (d *Device) MasterFingerprint() [4]byte { return d.keys.Fingerprint }
 
 // SetFaults replaces the active faults and restarts the DisconnectAfter
 // count. Setting faults plugs an unplugged device back in.
@@ -322,7 +322,7 @@ func (d *Device) dispatch(apdu []byte) []byte {
 	case insGetExtPubkey:
 		return d.getExtendedPubkey(data)
 	case insGetMasterFpr:
-		return append(d.keys.fingerprint[:], 0x90, 0x00)
+		return append(d.keys.Fingerprint[:], 0x90, 0x00)
 	case insGetWalletAddr:
 		return d.start(p2, data, d.getWalletAddress)
 	case insRegisterWallet:

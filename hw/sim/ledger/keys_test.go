@@ -46,7 +46,7 @@ func TestSpeculosSeed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := hex.EncodeToString(k.fingerprint[:]); got != "f5acc2fd" {
+	if got := hex.EncodeToString(k.Fingerprint[:]); got != "f5acc2fd" {
 		t.Fatalf("fingerprint = %s, want f5acc2fd", got)
 	}
 }
@@ -67,7 +67,7 @@ func TestBIP32Vector1(t *testing.T) {
 		{[]uint32{h + 0, 1}, "xpub6ASuArnXKPbfEwhqN6e3mwBcDTgzisQN1wXN9BJcM47sSikHjJf3UFHKkNAWbWMiGj7Wf5uMash7SyYq527Hqck2AxYysAA7xmALppuCkwQ"},
 		{[]uint32{h + 0, 1, h + 2, 2, 1000000000}, "xpub6H1LXWLaKsWFhvm6RVpEL9P4KfRZSW7abD2ttkWP3SSQvnyA8FSVqNTEcYFgJS2UaFcxupHiYkro49S8yGasTvXEYBVPamhGW6cFJodrTHy"},
 	} {
-		got, err := k.xpub(tc.path, coinMain.xpubVersion)
+		got, err := k.Xpub(tc.path, coinMain.xpubVersion)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -59,7 +59,7 @@ func (d *Device) readMultisig(c *call, h policy.Header, tmpl string) (*msPolicy,
 func (ms *msPolicy) ownPath(d *Device, v []byte) ([]uint32, int, bool) {
 	r := &reader{b: v}
 	fp := r.bytes(4)
-	if r.bad || len(r.b)%4 != 0 || [4]byte(fp) != d.keys.fingerprint {
+	if r.bad || len(r.b)%4 != 0 || [4]byte(fp) != d.keys.Fingerprint {
 		return nil, 0, false
 	}
 	path := make([]uint32, 0, len(r.b)/4)

@@ -129,11 +129,11 @@ func (d *Device) isOwnKey(k policy.Key) bool {
 	if k.Origin == nil || len(k.Origin.Path) > maxPathSteps {
 		return false
 	}
-	fp := d.keys.fingerprint
+	fp := d.keys.Fingerprint
 	if k.Origin.Fingerprint != binary.BigEndian.Uint32(fp[:]) {
 		return false
 	}
-	own, err := d.keys.xpub(k.Origin.Path, d.coin.xpubVersion)
+	own, err := d.keys.Xpub(k.Origin.Path, d.coin.xpubVersion)
 	return err == nil && own == k.XPub
 }
 

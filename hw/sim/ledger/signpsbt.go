@@ -453,7 +453,7 @@ func (s *psbtSigner) ownPath(keyType byte, v []byte) ([]uint32, bool) {
 		}
 	}
 	fp := r.bytes(4)
-	if r.bad || len(r.b)%4 != 0 || !bytes.Equal(fp, s.d.keys.fingerprint[:]) {
+	if r.bad || len(r.b)%4 != 0 || !bytes.Equal(fp, s.d.keys.Fingerprint[:]) {
 		return nil, false
 	}
 	path := make([]uint32, 0, len(r.b)/4)
@@ -475,7 +475,7 @@ func (s *psbtSigner) ownPath(keyType byte, v []byte) ([]uint32, bool) {
 // scriptAt returns the scriptPubKey of a default policy of the given kind
 // for the key at path.
 func (d *Device) scriptAt(kind policy.Kind, path []uint32) ([]byte, error) {
-	pub, err := d.keys.pubkey(path)
+	pub, err := d.keys.Pubkey(path)
 	if err != nil {
 		return nil, err
 	}
@@ -553,7 +553,7 @@ func (s *psbtSigner) signAll(p2 byte) error {
 		if !in.internal {
 			continue
 		}
-		key, _, err := s.d.keys.derive(in.path)
+		key, _, err := s.d.keys.Derive(in.path)
 		if err != nil {
 			return err
 		}

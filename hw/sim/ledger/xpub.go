@@ -48,7 +48,7 @@ func (d *Device) getExtendedPubkey(data []byte) []byte {
 	if !d.appMayDerive(path) {
 		return sw(SWNotSupported)
 	}
-	xpub, err := d.keys.xpub(path, d.coin.xpubVersion)
+	xpub, err := d.keys.Xpub(path, d.coin.xpubVersion)
 	if err != nil {
 		return sw(SWBadState)
 	}
