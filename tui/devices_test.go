@@ -150,9 +150,13 @@ func TestDevices(t *testing.T) {
 
 // simTpub derives the simulator's account key at m/84h/1h/0h from its seed,
 // independently of the device code.
-func simTpub(t *testing.T) string {
+func simTpub(t *testing.T) string { return tpubOf(t, simledger.SpeculosMnemonic) }
+
+// tpubOf derives the account key at m/84h/1h/0h of a mnemonic's seed
+// (no passphrase) with hdkeychain.
+func tpubOf(t *testing.T, mnemonic string) string {
 	t.Helper()
-	seed := bip39.NewSeed(simledger.SpeculosMnemonic, "")
+	seed := bip39.NewSeed(mnemonic, "")
 	k, err := hdkeychain.NewMaster(seed, &chaincfg.TestNet3Params)
 	if err != nil {
 		t.Fatal(err)

@@ -60,6 +60,31 @@ func TestDevicesTrezorPIN(t *testing.T) {
 	}
 }
 
+// TestDevicesTrezorTestnet: a Trezor has no per-network app, so the
+// import form asks for the network; testnet reads the coin type 1
+// account as a tpub. The key is checked against the seed's own
+// derivation at m/84'/1'/0'.
+func TestDevicesTrezorTestnet(t *testing.T) {
+	_, uri, _ := serveLockedTrezor(t, "", "")
+	m, p := trezorDevices(t, uri)
+	km := m.Context().Keys
+	p.waitFor(t, "Trezor")
+	p.send(keys.Press(km.ImportAccount))
+	p.waitFor(t, "Import an account")
+	p.waitFor(t, "(coin type 0: mainnet)")
+	p.send(keys.Press(km.NextField))
+	p.send(keys.Press(km.NextField))
+	p.send(keys.Press(km.NextOption))
+	p.waitFor(t, "Path m/84h/1h/0h (coin type 1: testnet)")
+	p.send(keys.Press(km.Accept))
+	p.waitFor(t, "Account read from the device")
+	desc := devicesOf(m).Imported()
+	want := tpubOf(t, simtrezor.TestMnemonic)
+	if !strings.HasPrefix(desc, "wpkh([5c9e228d/84h/1h/0h]"+want+"/<0;1>/*)") {
+		t.Fatalf("imported %q, want the tpub %s", desc, want)
+	}
+}
+
 // trezorDevices shows the Devices screen of the demo with the Trezor
 // emulator at uri as the only device, run by a program.
 func trezorDevices(t *testing.T, uri string) (*tui.Model, *program) {

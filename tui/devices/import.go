@@ -42,8 +42,28 @@ type importForm struct {
 	info    device.Info
 	script  int    // index in scripts
 	account string // digits
-	focus   int    // 0: script type, 1: account
+	focus   int    // 0: script type, 1: account, 2: network (Trezor)
+	// testnet picks the test network on a device without a per-network
+	// app (a Trezor, where the path's coin type decides).
+	testnet bool
 	err     string
+}
+
+// fields is the number of the form's fields: a Trezor also asks for the
+// network, which a Ledger's open app decides.
+func (f *importForm) fields() int {
+	if f.info.Vendor == "Trezor" {
+		return 3
+	}
+	return 2
+}
+
+// network is the network and BIP 44 coin type of the account to import.
+func (f *importForm) network() (descriptor.Network, uint32, error) {
+	if f.info.Vendor == "Trezor" && f.testnet {
+		return descriptor.Testnet, 1, nil
+	}
+	return appNetwork(f.info.App)
 }
 
 // importResult is an account read from a device, ready to save.
@@ -111,9 +131,11 @@ func (m *Model) formKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, km.Accept), key.Matches(msg, km.Submit):
 		return m.startImport()
 	case key.Matches(msg, km.NextField):
-		f.focus = (f.focus + 1) % 2
+		f.focus = (f.focus + 1) % f.fields()
 	case key.Matches(msg, km.PrevField):
-		f.focus = (f.focus + 1) % 2
+		f.focus = (f.focus - 1 + f.fields()) % f.fields()
+	case f.focus == 2 && (key.Matches(msg, km.NextOption) || key.Matches(msg, km.PrevOption)):
+		f.testnet = !f.testnet
 	case f.focus == 0 && key.Matches(msg, km.NextOption):
 		f.script = (f.script + 1) % len(scripts)
 	case f.focus == 0 && key.Matches(msg, km.PrevOption):
@@ -154,7 +176,7 @@ func (m *Model) startImport() tea.Cmd {
 		f.err = "the account is a number from 0 to 2147483647"
 		return nil
 	}
-	net, coin, err := appNetwork(f.info.App)
+	net, coin, err := f.network()
 	if err != nil {
 		f.err = deviceError(err)
 		return nil

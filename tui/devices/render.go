@@ -216,12 +216,19 @@ func (m *Model) formLines() []string {
 	out = append(out,
 		field(0, "Script type", st.Form.OptionArrows.Render("‹ ")+st.Form.Option.Render(sc.label)+st.Form.OptionArrows.Render(" ›")),
 		field(1, "Account", st.Form.Input.Render(f.account)+st.Form.Cursor.Reverse(f.focus == 1).Render(" ")))
-	_, coin, _ := appNetwork(f.info.App)
+	net, coin, _ := f.network()
+	if f.fields() == 3 {
+		out = append(out, field(2, "Network", st.Form.OptionArrows.Render("‹ ")+st.Form.Option.Render(net.String())+st.Form.OptionArrows.Render(" ›")))
+	}
 	n := f.account
 	if n == "" {
 		n = "0"
 	}
-	out = append(out, "", "   "+st.Form.Hint.Render(fmt.Sprintf("Path m/%dh/%dh/%sh (%s app)", sc.purpose, coin, n, f.info.App)))
+	from := f.info.App + " app"
+	if f.fields() == 3 {
+		from = "coin type " + fmt.Sprint(coin) + ": " + net.String()
+	}
+	out = append(out, "", "   "+st.Form.Hint.Render(fmt.Sprintf("Path m/%dh/%dh/%sh (%s)", sc.purpose, coin, n, from)))
 	if f.err != "" {
 		out = append(out, "   "+st.Form.Error.Render(f.err))
 	}
