@@ -30,7 +30,7 @@ func newMonteCarloCmd(g *globals) *cobra.Command {
 	var years, paths int
 	var seed uint64
 	var policy, fromFlag, toFlag string
-	var expect []string
+	var expect, volatility []string
 	cmd := &cobra.Command{
 		Use:   "montecarlo",
 		Short: "Simulate the current allocation's future from the bundled history (block bootstrap)",
@@ -45,6 +45,7 @@ seed gives the same result. docs/analytics.md states the method.`,
   hardfolio montecarlo --years 10 --rebalance none --unit XAU
   hardfolio montecarlo --from 2018-01
   hardfolio montecarlo --expect BTC=15 --expect XAU=4
+  hardfolio montecarlo --expect BTC=10 --volatility BTC=50
   hardfolio montecarlo --demo --paths 100000 --seed 7 --json`,
 	}
 	cmd.Flags().IntVar(&years, "years", defaultYears, "horizon in years (1-100)")
@@ -54,6 +55,7 @@ seed gives the same result. docs/analytics.md states the method.`,
 	cmd.Flags().StringVar(&fromFlag, "from", "", "first month of history to draw from, YYYY-MM (default: the first all assets share)")
 	cmd.Flags().StringVar(&toFlag, "to", "", "last month of history to draw from, YYYY-MM (default: the last all assets share)")
 	cmd.Flags().StringArrayVar(&expect, "expect", nil, "ASSET=PCT: assume ASSET grows PCT% a year (nominal, in the unit simulated) instead of its historical rate; its volatility and correlations are kept (repeatable; assets: BTC, XAU, EQUITIES, TBILL, USD or a currency)")
+	cmd.Flags().StringArrayVar(&volatility, "volatility", nil, "ASSET=PCT: scale ASSET's months to PCT% annualised volatility around their mean instead of its historical spread; correlations are kept (repeatable)")
 	_ = cmd.RegisterFlagCompletionFunc("rebalance", cobra.FixedCompletions([]string{"none", "annual", "bands"}, cobra.ShellCompDirectiveNoFileComp))
 	return g.valuationRunCmd(cmd, func(cmd *cobra.Command, v *portfolio.Valuation, asJSON bool) error {
 		pol, err := montecarlo.ParsePolicy(policy)
@@ -82,7 +84,10 @@ seed gives the same result. docs/analytics.md states the method.`,
 				return fmt.Errorf("--%s: %w", f.name, err)
 			}
 		}
-		if cfg.Expect, err = parseExpect(expect, cfg.Assets); err != nil {
+		if cfg.Expect, err = parseAssetPercents("expect", expect, cfg.Assets); err != nil {
+			return err
+		}
+		if cfg.Volatility, err = parseAssetPercents("volatility", volatility, cfg.Assets); err != nil {
 			return err
 		}
 		res, err := montecarlo.Run(ctx, d, cfg)
@@ -100,32 +105,32 @@ seed gives the same result. docs/analytics.md states the method.`,
 	})
 }
 
-// parseExpect reads --expect ASSET=PCT flags for an allocation of
-// assets.
-func parseExpect(flags []string, assets []history.Asset) (map[history.Asset]float64, error) {
+// parseAssetPercents reads --NAME ASSET=PCT flags (--expect,
+// --volatility) for an allocation of assets, as shares (15 is 0.15).
+func parseAssetPercents(name string, flags []string, assets []history.Asset) (map[history.Asset]float64, error) {
 	if len(flags) == 0 {
 		return nil, nil
 	}
 	out := make(map[history.Asset]float64, len(flags))
 	for _, f := range flags {
-		name, pct, ok := strings.Cut(f, "=")
+		asset, pct, ok := strings.Cut(f, "=")
 		if !ok {
-			return nil, fmt.Errorf("--expect %q: want ASSET=PCT, such as BTC=15", f)
+			return nil, fmt.Errorf("--%s %q: want ASSET=PCT, such as BTC=15", name, f)
 		}
-		a := history.Asset(strings.ToUpper(strings.TrimSpace(name)))
+		a := history.Asset(strings.ToUpper(strings.TrimSpace(asset)))
 		if !slices.Contains(assets, a) {
 			held := make([]string, len(assets))
 			for i, x := range assets {
 				held[i] = string(x)
 			}
-			return nil, fmt.Errorf("--expect %q: the allocation simulated holds no %s (it holds %s)", f, a, strings.Join(held, ", "))
+			return nil, fmt.Errorf("--%s %q: the allocation simulated holds no %s (it holds %s)", name, f, a, strings.Join(held, ", "))
 		}
 		p, err := decimal.NewFromString(strings.TrimSuffix(strings.TrimSpace(pct), "%"))
 		if err != nil {
-			return nil, fmt.Errorf("--expect %q: %q is not a percentage", f, pct)
+			return nil, fmt.Errorf("--%s %q: %q is not a percentage", name, f, pct)
 		}
 		if _, dup := out[a]; dup {
-			return nil, fmt.Errorf("--expect %q: %s is given twice", f, a)
+			return nil, fmt.Errorf("--%s %q: %s is given twice", name, f, a)
 		}
 		out[a] = p.Div(decimal.NewFromInt(100)).InexactFloat64()
 	}
@@ -151,6 +156,10 @@ type weightJSON struct {
 	// Expected whether it was given.
 	CAGR     float64 `json:"cagr"`
 	Expected bool    `json:"expected"`
+	// Volatility is the annualised volatility the simulation gives it,
+	// and VolatilityGiven whether it comes from --volatility.
+	Volatility      float64 `json:"volatility"`
+	VolatilityGiven bool    `json:"volatility_given"`
 }
 
 type monteCarloOutJSON struct {
@@ -192,7 +201,9 @@ func monteCarloJSON(v *portfolio.Valuation, pl *montecarlo.Plan, r *montecarlo.R
 	}
 	for i, a := range cfg.Assets {
 		_, given := cfg.Expect[a]
-		out.Assets = append(out.Assets, weightJSON{Asset: string(a), Weight: stat(cfg.Weights[i]), CAGR: stat(r.AssetCAGR[i]), Expected: given})
+		_, volGiven := cfg.Volatility[a]
+		out.Assets = append(out.Assets, weightJSON{Asset: string(a), Weight: stat(cfg.Weights[i]), CAGR: stat(r.AssetCAGR[i]), Expected: given,
+			Volatility: stat(r.AssetVolatility[i]), VolatilityGiven: volGiven})
 	}
 	for _, e := range pl.Excluded {
 		out.Excluded = append(out.Excluded, excludedJSON{ID: e.Holding, Reason: e.Reason})
@@ -242,9 +253,13 @@ func writeMonteCarloText(cmd *cobra.Command, v *portfolio.Valuation, pl *monteca
 		if _, given := cfg.Expect[a]; given {
 			g += " (expected)"
 		}
+		g += " ± " + pctf(r.AssetVolatility[i])
+		if _, given := cfg.Volatility[a]; given {
+			g += " (given)"
+		}
 		growth = append(growth, g)
 	}
-	fmt.Fprintf(w, "Growth a year assumed (compound, nominal in %s): %s.\n", cfg.Unit, strings.Join(growth, ", "))
+	fmt.Fprintf(w, "Growth a year assumed (compound, nominal in %s) ± volatility: %s.\n", cfg.Unit, strings.Join(growth, ", "))
 	fmt.Fprintln(w)
 	head := []string{"YEAR"}
 	for _, p := range montecarlo.Percentiles {

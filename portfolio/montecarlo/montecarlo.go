@@ -95,6 +95,13 @@ type Config struct {
 	// (of log returns) and the order of its good and bad months are kept.
 	// An asset not named keeps its history.
 	Expect map[history.Asset]float64
+	// Volatility overrides the spread of some assets' months: the
+	// annualised volatility (0.6 for 60%: the standard deviation of
+	// monthly log returns times √12) the asset's months are scaled to
+	// around their mean. Correlations and the order of good and bad
+	// months are kept; the mean log return (the compound growth) is
+	// unchanged, or is Expect's when both are given.
+	Volatility map[history.Asset]float64
 }
 
 // Result is the distribution of outcomes. Values are multiples of the
@@ -135,6 +142,10 @@ type Result struct {
 	// drawn from, nominal in Unit, after Config.Expect: what the
 	// simulation assumes of it, in the order of Config.Assets.
 	AssetCAGR []float64
+	// AssetVolatility is each asset's annualised volatility (standard
+	// deviation of monthly log returns × √12) over the months drawn
+	// from, after Config.Volatility.
+	AssetVolatility []float64
 }
 
 // Loss is the probability of a real loss larger than Level.
@@ -199,6 +210,14 @@ func check(cfg *Config) error {
 	if math.Abs(sum-1) > 1e-9 {
 		return badConfig("weights add up to %v, not 1", sum)
 	}
+	for a, v := range cfg.Volatility {
+		if !slices.Contains(cfg.Assets, a) {
+			return badConfig("volatility for %s, which the allocation does not hold", a)
+		}
+		if !(v > 0 && v <= 5) {
+			return badConfig("volatility of %s is %v: want more than 0%% and at most 500%% a year", a, v)
+		}
+	}
 	for a, e := range cfg.Expect {
 		if !slices.Contains(cfg.Assets, a) {
 			return badConfig("expected return for %s, which the allocation does not hold", a)
@@ -222,6 +241,7 @@ type model struct {
 	from, to history.Month
 	histMean float64
 	cagr     []float64 // each asset's compound annual growth over the window, after Expect
+	vol      []float64 // each asset's annualised volatility of log returns, after Volatility
 	band     []float64 // Bands: the allowed drift of each weight
 }
 
@@ -262,26 +282,53 @@ func newModel(d *history.Data, cfg Config) (*model, error) {
 	n := len(cfg.Assets)
 	m := &model{cfg: cfg, n: n, stride: n + 1, rows: nominal.Len(), from: from, to: to}
 	m.growth = make([]float64, m.rows*m.stride)
-	shift := make([]float64, n)
+	// Each asset's months as log growth x = ln(1 + r): an expectation
+	// moves their mean, a volatility scales their spread around it.
+	logs := make([][]float64, n)
 	m.cagr = make([]float64, n)
+	m.vol = make([]float64, n)
 	for i, a := range cfg.Assets {
-		logSum := 0.0
-		for _, r := range nominal.R[i] {
-			logSum += math.Log1p(r)
+		x := make([]float64, m.rows)
+		mu := 0.0
+		for t, r := range nominal.R[i] {
+			x[t] = math.Log1p(r)
+			mu += x[t]
 		}
-		mu := logSum / float64(m.rows) // mean monthly log growth
-		shift[i] = 1
+		mu /= float64(m.rows)
+		ss := 0.0
+		for _, v := range x {
+			ss += (v - mu) * (v - mu)
+		}
+		sd := 0.0
+		if m.rows > 1 {
+			sd = math.Sqrt(ss / float64(m.rows-1))
+		}
+		newMu, scale := mu, 1.0
 		if e, ok := cfg.Expect[a]; ok {
-			shift[i] = math.Exp(math.Log1p(e)/12 - mu)
-			mu = math.Log1p(e) / 12
+			newMu = math.Log1p(e) / 12
 		}
-		m.cagr[i] = math.Expm1(12 * mu)
+		if v, ok := cfg.Volatility[a]; ok && sd > 0 {
+			scale = v / (sd * math.Sqrt(12))
+		}
+		_, expect := cfg.Expect[a]
+		if expect || scale != 1 {
+			for t := range x {
+				x[t] = newMu + (x[t]-mu)*scale
+			}
+			logs[i] = x // nil: the history as it is
+		}
+		m.cagr[i] = math.Expm1(12 * newMu)
+		m.vol[i] = sd * scale * math.Sqrt(12)
 	}
 	for t := 0; t < m.rows; t++ {
 		row := m.growth[t*m.stride : (t+1)*m.stride]
 		port := 0.0
 		for i := 0; i < n; i++ {
-			row[i] = (1 + nominal.R[i][t]) * shift[i]
+			if logs[i] != nil {
+				row[i] = math.Exp(logs[i][t])
+			} else {
+				row[i] = 1 + nominal.R[i][t]
+			}
 			port += cfg.Weights[i] * (row[i] - 1)
 		}
 		row[n] = 1 + real.R[0][t]
@@ -355,7 +402,7 @@ func (m *model) run(ctx context.Context) (*Result, error) {
 		return nil, err
 	}
 
-	res := &Result{Config: cfg, From: m.from, To: m.to, Months: m.rows, Steps: steps, HistoricalMean: m.histMean, AssetCAGR: m.cagr}
+	res := &Result{Config: cfg, From: m.from, To: m.to, Months: m.rows, Steps: steps, HistoricalMean: m.histMean, AssetCAGR: m.cagr, AssetVolatility: m.vol}
 	res.Times = make([]int, points)
 	res.Fan = make([][5]float64, points)
 	// The percentiles of each point are independent selections: share

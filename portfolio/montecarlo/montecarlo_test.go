@@ -128,6 +128,55 @@ func TestExpect(t *testing.T) {
 	}
 }
 
+// TestVolatility: a volatility scales every month's log return around
+// the mean by one factor, so with the same seed each path's log value at
+// month t is t·μ plus the factor times its distance from t·μ without the
+// override; μ and the factor come here from the file.
+func TestVolatility(t *testing.T) {
+	all, first := goldReturns(t)
+	d := data(t)
+	// 1,001 paths put every percentile on one path (q·1,000 is whole),
+	// where the map from the plain value to the scaled one holds
+	// exactly; between two paths the interpolation would bend it.
+	base := Config{Assets: []history.Asset{history.Gold}, Weights: []float64{1}, Years: 10, Paths: 1_001, Seed: 5, Rebalance: None}
+	plain, err := Run(context.Background(), d, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	scaled := base
+	scaled.Volatility = map[history.Asset]float64{history.Gold: 0.30}
+	got, err := Run(context.Background(), d, scaled)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rets := all[plain.From-first : plain.To-first+1]
+	mu, ss := 0.0, 0.0
+	for _, r := range rets {
+		mu += math.Log1p(r)
+	}
+	mu /= float64(len(rets))
+	for _, r := range rets {
+		ss += (math.Log1p(r) - mu) * (math.Log1p(r) - mu)
+	}
+	vol := math.Sqrt(ss/float64(len(rets)-1)) * math.Sqrt(12)
+	k := 0.30 / vol
+	if math.Abs(plain.AssetVolatility[0]-vol) > 1e-12 || math.Abs(got.AssetVolatility[0]-0.30) > 1e-12 {
+		t.Errorf("volatility %v and %v, want gold's %v and 0.30", plain.AssetVolatility[0], got.AssetVolatility[0], vol)
+	}
+	if math.Abs(got.AssetCAGR[0]-plain.AssetCAGR[0]) > 1e-12 {
+		t.Errorf("a volatility changed the compound growth: %v, was %v", got.AssetCAGR[0], plain.AssetCAGR[0])
+	}
+	for j, q := range plain.Fan {
+		m := float64(plain.Times[j])
+		for i := range q {
+			want := math.Exp(m*mu + k*(math.Log(q[i])-m*mu))
+			if g := got.Fan[j][i]; math.Abs(g/want-1) > 1e-9 {
+				t.Fatalf("month %v P%v: %v, want %v", m, Percentiles[i], g, want)
+			}
+		}
+	}
+}
+
 // TestSameSeedSameResult: the result depends on the seed only, not on the
 // number of workers.
 func TestSameSeedSameResult(t *testing.T) {
@@ -298,6 +347,10 @@ func TestBadConfig(t *testing.T) {
 		"expect unheld":   func(c *Config) { c.Expect = map[history.Asset]float64{history.BTC: 0.1} },
 		"expect -100%":    func(c *Config) { c.Expect = map[history.Asset]float64{history.Gold: -1} },
 		"expect NaN":      func(c *Config) { c.Expect = map[history.Asset]float64{history.Gold: math.NaN()} },
+		"volatility zero": func(c *Config) { c.Volatility = map[history.Asset]float64{history.Gold: 0} },
+		"volatility unheld": func(c *Config) {
+			c.Volatility = map[history.Asset]float64{history.BTC: 0.5}
+		},
 	} {
 		c := good
 		edit(&c)

@@ -143,7 +143,7 @@ func DefaultKeyMap() *KeyMap {
 		SimLater:   key.NewBinding(key.WithKeys("]"), key.WithHelp("]", "draw from history a year later")),
 		SimEarlier: key.NewBinding(key.WithKeys("["), key.WithHelp("[", "draw from history a year earlier")),
 		SimReseed:  key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "run again with a new seed")),
-		SimBTC:     key.NewBinding(key.WithKeys("b"), key.WithHelp("b", "bitcoin's growth: history, 20, 10, 5, 0% a year")),
+		SimBTC:     key.NewBinding(key.WithKeys("b"), key.WithHelp("b", "bitcoin: history, or 20, 10, 5, 0% a year at 50% volatility")),
 		SimStop:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "stop the run")),
 
 		NextScenario:   key.NewBinding(key.WithKeys("]"), key.WithHelp("]", "next scenario")),

@@ -36,10 +36,15 @@ type Settings struct {
 	Later int
 	// BTCExpect, when BTCExpected is set, is the growth a year, in
 	// percent, bitcoin is given instead of its history's
-	// (montecarlo.Config.Expect).
+	// (montecarlo.Config.Expect), with btcVolatility.
 	BTCExpect   int
 	BTCExpected bool
 }
+
+// btcVolatility is the annualised volatility bitcoin is given with an
+// expected growth of one's own: calmer than its months since 2012 (about
+// 87%), whose early swings would otherwise still dominate the paths.
+const btcVolatility = 0.50
 
 // btcSteps is the order the bitcoin key cycles through after the
 // history: expected growths in percent a year.
@@ -204,6 +209,7 @@ func (j *job) run(ctx context.Context, snap *common.Snapshot, set Settings) {
 	}
 	if set.BTCExpected && slices.Contains(cfg.Assets, history.BTC) {
 		cfg.Expect = map[history.Asset]float64{history.BTC: float64(set.BTCExpect) / 100}
+		cfg.Volatility = map[history.Asset]float64{history.BTC: btcVolatility}
 	}
 	cfg.Progress = func(done, total int) { j.Report(progressMsg{gen: j.gen, done: done}) }
 	res.res, res.err = montecarlo.Run(ctx, d, cfg)

@@ -71,7 +71,7 @@ func (m *Model) body(r *montecarlo.Result, w int) []string {
 		notes = append(notes, "Note: "+n+" ("+m.Keys.SimLater.Help().Key+" moves the start a year later, "+m.Keys.SimBTC.Help().Key+" gives bitcoin a growth of your own).")
 	}
 	if e, ok := r.Config.Expect[history.BTC]; ok {
-		notes = append(notes, fmt.Sprintf("Bitcoin is given %.0f%% growth a year (compound, nominal in %s) instead of its history's, with its volatility and correlations kept (%s changes it).", 100*e, r.Config.Unit, m.Keys.SimBTC.Help().Key))
+		notes = append(notes, fmt.Sprintf("Bitcoin is given %.0f%% growth a year (compound, nominal in %s) and %.0f%% volatility instead of its history's, with its correlations kept (%s changes it).", 100*e, r.Config.Unit, 100*r.Config.Volatility[history.BTC], m.Keys.SimBTC.Help().Key))
 	}
 	if len(pl.Excluded) > 0 {
 		ids := make([]string, len(pl.Excluded))
