@@ -210,6 +210,9 @@ type Portfolio struct {
 	// Registrations are the multisig wallets registered on devices.
 	Registrations []Registration
 	Analysis      AnalysisSettings
+	// Rebalance holds the targets, bands, constraints, costs and saved
+	// what-ifs of rebalancing.
+	Rebalance RebalanceSettings
 }
 
 // Clone returns a deep copy of p.
@@ -226,6 +229,7 @@ func (p *Portfolio) Clone() *Portfolio {
 	c.Wallets = append([]WalletConfig(nil), p.Wallets...)
 	c.Registrations = append([]Registration(nil), p.Registrations...)
 	c.Analysis = p.Analysis.clone()
+	c.Rebalance = p.Rebalance.clone()
 	return &c
 }
 

@@ -166,6 +166,7 @@ func (p *Portfolio) Validate() error {
 		fx.validate(c, i)
 	}
 	p.Analysis.validate(c)
+	p.Rebalance.validate(c)
 	if len(c.errs) > 0 {
 		return c.errs
 	}
