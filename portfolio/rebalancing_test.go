@@ -49,8 +49,18 @@ cost = "1"
 cost_currency = "USD"
 `
 
+// demoWith is the demo file with its own [rebalance] section replaced by
+// section.
+func demoWith(section string) string {
+	src := string(DemoSource())
+	if i := strings.Index(src, "\n[rebalance]"); i >= 0 {
+		src = src[:i]
+	}
+	return src + section
+}
+
 func TestRebalanceSectionRoundTrip(t *testing.T) {
-	p, err := Decode("p.toml", append(DemoSource(), rebalanceSection...))
+	p, err := Decode("p.toml", []byte(demoWith(rebalanceSection)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +104,7 @@ func TestTargetErrors(t *testing.T) {
 		{"negative cost", `gold_spread = "0.02"`, `gold_spread = "-0.02"`, `rebalance.costs: gold_spread: must not be negative`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			src := strings.Replace(string(DemoSource())+rebalanceSection, tc.from, tc.to, 1)
+			src := strings.Replace(demoWith(rebalanceSection), tc.from, tc.to, 1)
 			_, err := Decode("p.toml", []byte(src))
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("error %v, want %q", err, tc.want)

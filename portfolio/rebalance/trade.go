@@ -75,12 +75,12 @@ func (l *WalletLeg) String() string {
 }
 
 // Amount writes the quantity with its natural unit and sign:
-// "+1,234,567 sats", "−10 sh GLD", "−1 × 1 kg bar", "+3,000.00 EUR".
+// "+1,234,567 sats", "-10 sh GLD", "-1 × 1 kg bar", "+3,000.00 EUR".
 func (t *Trade) Amount(h *portfolio.Holding) string {
 	sign := "+"
 	q := t.Quantity
 	if q.IsNegative() {
-		sign, q = "−", q.Neg()
+		sign, q = "-", q.Neg()
 	}
 	switch t.Kind {
 	case portfolio.KindBTC:
