@@ -19,7 +19,10 @@ type OversellError struct {
 }
 
 func (e *OversellError) Error() string {
-	return fmt.Sprintf("holding %q (%s): the what-if sells %s but only %s is held", e.Holding, e.Label, e.Sell, e.Held)
+	if e.Label == "" {
+		return fmt.Sprintf("%s: the what-if sells %s but only %s is held", e.Holding, e.Sell, e.Held)
+	}
+	return fmt.Sprintf("%s (%s): the what-if sells %s but only %s is held", e.Holding, e.Label, e.Sell, e.Held)
 }
 
 // NoHoldingError is a trade naming a holding the portfolio does not have.
@@ -95,7 +98,7 @@ func Load(p *portfolio.Portfolio, w portfolio.WhatIf, unit portfolio.Unit, now t
 	if unit == "" {
 		unit = p.DefaultUnit()
 	}
-	pr := newPricer(p, unit, now, "")
+	pr := newPricer(p, unit, now, settlement(p, portfolio.Valuate(p, unit, now), ""))
 	out := &WhatIf{Name: w.Name, Note: w.Note, Unit: unit, AsOf: now, Before: p, Cost: decimal.Zero}
 	for _, t := range w.Trades {
 		i := p.HoldingIndex(t.Holding)
