@@ -104,6 +104,7 @@ func NewPlan(p *portfolio.Portfolio, opt Options) (*Plan, error) {
 	}
 	pl.Settlement = settlement(p, v, cur)
 	pr := newPricer(p, opt.Unit, opt.Now, pl.Settlement)
+	pr.v = v
 
 	// The groups and their values.
 	never := append(append([]string(nil), s.NeverSell...), opt.NeverSell...)
@@ -167,7 +168,7 @@ func NewPlan(p *portfolio.Portfolio, opt Options) (*Plan, error) {
 	}
 	if !anyOut && cur == "" {
 		pl.InBands = true
-		pl.finish(p, v, pr, trades)
+		pl.finish(p, v, of, pr, trades)
 		return pl, nil
 	}
 
@@ -184,6 +185,9 @@ func NewPlan(p *portfolio.Portfolio, opt Options) (*Plan, error) {
 		}
 	}
 	want := allocate(total, pl.Groups, floor)
+	for g := range want {
+		want[g] = want[g].Round(opt.Unit.Scale())
+	}
 
 	// Bitcoin, gold and the rest first; cash last, settling what whole
 	// units left over, so that the trades balance.
@@ -261,7 +265,7 @@ func NewPlan(p *portfolio.Portfolio, opt Options) (*Plan, error) {
 	if cashGroup < 0 && over.Sign() > 0 && buys >= 0 {
 		trades[buys] = pr.shrink(trades[buys], over)
 	}
-	pl.finish(p, v, pr, trades)
+	pl.finish(p, v, of, pr, trades)
 	return pl, nil
 }
 
@@ -337,7 +341,7 @@ func (pl *Plan) buy(pr *pricer, g int, members []int, amount decimal.Decimal) []
 
 // finish drops trades below the minimum, totals the plan and builds the
 // portfolio after it.
-func (pl *Plan) finish(p *portfolio.Portfolio, v *portfolio.Valuation, pr *pricer, trades []Trade) {
+func (pl *Plan) finish(p *portfolio.Portfolio, v *portfolio.Valuation, of []int, pr *pricer, trades []Trade) {
 	min := pl.minTrade(p, pr)
 	for _, t := range trades {
 		if !t.Deposit && min.Sign() > 0 && t.Value.LessThan(min) {
@@ -359,20 +363,48 @@ func (pl *Plan) finish(p *portfolio.Portfolio, v *portfolio.Valuation, pr *price
 		after = p.Clone()
 	}
 	pl.After = after
-	va := portfolio.Valuate(after, pl.Unit, pl.AsOf)
-	pl.TotalAfter = va.Total
-	of := assign(after, p.Rebalance.Targets)
-	for g := range pl.Groups {
-		pl.Groups[g].ValueAfter = decimal.Zero
+	// Only the holdings traded (and the cash paying costs) change value:
+	// value those on their own (each line is rounded on its own, so
+	// this is what valuing the whole copy gives) and adjust the rest.
+	changed := map[string]bool{}
+	for _, t := range pl.Trades {
+		changed[t.Holding] = true
 	}
-	for i, g := range of {
-		if g >= 0 {
-			pl.Groups[g].ValueAfter = pl.Groups[g].ValueAfter.Add(va.Lines[i].Value)
+	for _, h := range p.Holdings {
+		if h.Kind == portfolio.KindCash {
+			changed[h.ID] = true
 		}
 	}
+	targets := p.Rebalance.Targets
+	for g := range pl.Groups {
+		pl.Groups[g].ValueAfter = pl.Groups[g].Value
+	}
+	total := v.Total
+	for i, g := range of {
+		if changed[p.Holdings[i].ID] {
+			total = total.Sub(v.Lines[i].Value)
+			if g >= 0 {
+				pl.Groups[g].ValueAfter = pl.Groups[g].ValueAfter.Sub(v.Lines[i].Value)
+			}
+		}
+	}
+	sub := &portfolio.Portfolio{Settings: after.Settings, Custodians: after.Custodians, Prices: after.Prices, FX: after.FX}
+	for _, h := range after.Holdings {
+		if changed[h.ID] {
+			sub.Holdings = append(sub.Holdings, h)
+		}
+	}
+	vs := portfolio.Valuate(sub, pl.Unit, pl.AsOf)
+	for i, g := range assign(sub, targets) {
+		total = total.Add(vs.Lines[i].Value)
+		if g >= 0 {
+			pl.Groups[g].ValueAfter = pl.Groups[g].ValueAfter.Add(vs.Lines[i].Value)
+		}
+	}
+	pl.TotalAfter = total
 	for g := range pl.Groups {
 		G := &pl.Groups[g]
-		G.WeightAfter = share(G.ValueAfter, va.Total)
+		G.WeightAfter = share(G.ValueAfter, total)
 		G.DriftAfter = G.WeightAfter.Sub(G.Target.Weight)
 	}
 }

@@ -2,6 +2,7 @@ package rebalance
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 	"time"
@@ -154,14 +155,19 @@ type pricer struct {
 	fee      decimal.Decimal // one on-chain transaction, in unit
 	commis   decimal.Decimal // one broker commission, in unit
 	priceCur map[string]string
-	prices   map[int]decimal.Decimal // holding index -> price of one natural unit
+	prices   map[int]decimal.Decimal    // holding index -> price of one natural unit
+	v        *portfolio.Valuation       // of p in unit, when at hand
+	nodes    map[string]decimal.Decimal // node -> price of one unit; negative when unpriced
+	steps    map[int]float64            // holding index -> value of one quantum
+	notes    map[noteKey]string
+	floats   struct{ fee, commis, spread, fx float64 }
 }
 
 var bigShift = decimal.New(1, 8)
 
 func newPricer(p *portfolio.Portfolio, unit portfolio.Unit, now time.Time, settle string) *pricer {
 	pr := &pricer{p: p, unit: unit, now: now, c: portfolio.NewConverter(p, unit), costs: p.Rebalance.Costs, settle: settle,
-		priceCur: make(map[string]string, len(p.Prices)), prices: map[int]decimal.Decimal{}}
+		priceCur: make(map[string]string, len(p.Prices)), prices: map[int]decimal.Decimal{}, nodes: map[string]decimal.Decimal{}, steps: map[int]float64{}, notes: map[noteKey]string{}}
 	for _, x := range p.Prices {
 		if _, ok := pr.priceCur[x.Asset]; !ok {
 			pr.priceCur[x.Asset] = x.Currency
@@ -173,6 +179,8 @@ func newPricer(p *portfolio.Portfolio, unit portfolio.Unit, now time.Time, settl
 	if !pr.costs.Commission.IsZero() {
 		pr.commis, _ = pr.c.Value(pr.costs.CommissionCurrency, pr.costs.Commission)
 	}
+	pr.floats.fee, pr.floats.commis = pr.fee.InexactFloat64(), pr.commis.InexactFloat64()
+	pr.floats.spread, pr.floats.fx = pr.costs.GoldSpread.InexactFloat64(), pr.costs.FXSpread.InexactFloat64()
 	return pr
 }
 
@@ -209,32 +217,53 @@ func (pr *pricer) unitPrice(i int) (decimal.Decimal, bool) {
 		return x, true
 	}
 	h := &pr.p.Holdings[i]
-	node, one := h.Native(pr.now)
+	var node string
+	one := decimal.NewFromInt(1)
 	switch h.Kind {
-	case portfolio.KindBTC, portfolio.KindETF, portfolio.KindOther, portfolio.KindCash:
-		one = decimal.NewFromInt(1)
+	case portfolio.KindBTC:
+		node = string(portfolio.UnitBTC)
 	case portfolio.KindGold:
+		node, one = string(portfolio.UnitXAU), h.FineOunces(pr.now)
 		if q := h.Quantity(); q.Sign() > 0 {
 			one = one.DivRound(q, 18)
 		}
+	case portfolio.KindETF, portfolio.KindOther:
+		node = strings.ToUpper(h.Ticker)
+	case portfolio.KindCash:
+		node = h.Currency
 	}
-	v, ok := pr.c.Value(node, one.Mul(bigShift))
+	per, ok := pr.nodePrice(node)
 	if !ok && h.Kind == portfolio.KindETF && !h.OzPerShare.IsZero() {
 		// Valued through its gold, as the valuation does.
-		oz := h.FineOunces(pr.now)
+		one = h.FineOunces(pr.now)
 		if h.Units.Sign() > 0 {
-			oz = oz.DivRound(h.Units, 18)
+			one = one.DivRound(h.Units, 18)
 		} else {
-			oz = h.OzPerShare
+			one = h.OzPerShare
 		}
-		v, ok = pr.c.Value(string(portfolio.UnitXAU), oz.Mul(bigShift))
+		per, ok = pr.nodePrice(string(portfolio.UnitXAU))
 	}
 	if !ok {
 		return decimal.Zero, false
 	}
-	x := v.DivRound(bigShift, pr.unit.Scale()+8)
+	x := per.Mul(one).Round(pr.unit.Scale() + 8)
 	pr.prices[i] = x
 	return x, true
+}
+
+// nodePrice is the value of one unit of a priced node (BTC, XAU, a
+// ticker, a currency) in the unit, to 10⁻⁸ of its smallest unit.
+func (pr *pricer) nodePrice(node string) (decimal.Decimal, bool) {
+	if x, ok := pr.nodes[node]; ok {
+		return x, !x.IsNegative()
+	}
+	v, ok := pr.c.Value(node, bigShift)
+	x := decimal.NewFromInt(-1)
+	if ok {
+		x = v.DivRound(bigShift, pr.unit.Scale()+8)
+	}
+	pr.nodes[node] = x
+	return x, ok
 }
 
 // quantum is the smallest amount of a holding that can be traded: a sat,
@@ -257,11 +286,18 @@ func (pr *pricer) quantityFor(i int, value decimal.Decimal, down bool) decimal.D
 		return decimal.Zero
 	}
 	q := quantum(&pr.p.Holdings[i])
-	n := value.Div(price).Div(q)
+	step := price.Mul(q) // the value of one quantum
+	if down && step.GreaterThan(value) {
+		return decimal.Zero // not one whole unit: spare the division
+	}
+	n := value.DivRound(step, 1)
 	if down {
 		n = n.Floor()
+		if n.Mul(step).GreaterThan(value) {
+			n = n.Sub(decimal.NewFromInt(1))
+		}
 	} else {
-		n = n.Round(0)
+		n = value.DivRound(step, 0)
 	}
 	return n.Mul(q)
 }
@@ -336,17 +372,85 @@ func (pr *pricer) cost(i int, value decimal.Decimal, sell, deposit bool) (decima
 			fx(h.Currency)
 		}
 	}
-	return cost.Round(scale), strings.Join(notes, ", "), leg
+	key := noteKey{h.Kind, leg != nil, sell, deposit, h.Currency, h.Ticker}
+	note, ok := pr.notes[key]
+	if !ok {
+		note = strings.Join(notes, ", ")
+		pr.notes[key] = note
+	}
+	return cost.Round(scale), note, leg
 }
 
-// costRate is the cost of trading value of holding i as a share of it,
-// for choosing the cheapest holding to sell.
-func (pr *pricer) costRate(i int, value decimal.Decimal, sell bool) decimal.Decimal {
-	if value.Sign() <= 0 {
-		return decimal.Zero
+// noteKey is what a cost note depends on.
+type noteKey struct {
+	kind               portfolio.Kind
+	onChain, sell, dep bool
+	currency, ticker   string
+}
+
+// stepFloat is the value of one quantum of holding i, as a float, for
+// skipping holdings whose units are too large.
+func (pr *pricer) stepFloat(i int) float64 {
+	if x, ok := pr.steps[i]; ok {
+		return x
 	}
-	c, _, _ := pr.cost(i, value, sell, false)
-	return c.DivRound(value, 12)
+	h := &pr.p.Holdings[i]
+	var x float64
+	if q := h.Quantity(); pr.v != nil && pr.v.Portfolio == pr.p && q.Sign() > 0 && !pr.v.Lines[i].Unpriced {
+		x = toFloat(pr.v.Lines[i].Value) / toFloat(q) * toFloat(quantum(h))
+	} else {
+		price, _ := pr.unitPrice(i)
+		x = toFloat(price) * toFloat(quantum(h))
+	}
+	pr.steps[i] = x
+	return x
+}
+
+// toFloat is d as a float64, without decimal's exact conversion when the
+// coefficient fits an int64: for ordering and skipping, never for money.
+func toFloat(d decimal.Decimal) float64 {
+	if d.NumDigits() <= 18 {
+		return float64(d.CoefficientInt64()) * math.Pow10(int(d.Exponent()))
+	}
+	return d.InexactFloat64()
+}
+
+// sellRate is the share of a sale of amt (in the unit) of holding i lost
+// to costs, as cost does it but in floats: for ordering only.
+func (pr *pricer) sellRate(i int, amt float64) float64 {
+	if amt <= 0 {
+		return 0
+	}
+	h := &pr.p.Holdings[i]
+	f := pr.floats
+	switch h.Kind {
+	case portfolio.KindBTC:
+		if cu := pr.p.Custodian(h.Custodian); cu != nil && (cu.Kind == portfolio.CustodyHardwareWallet || cu.Kind == portfolio.CustodyMultisig) {
+			return f.fee / amt
+		}
+	case portfolio.KindGold:
+		return f.spread
+	case portfolio.KindETF, portfolio.KindOther:
+		r := f.commis / amt
+		if c := pr.tradeCurrency(h); c != "" && c != pr.settle {
+			r += f.fx
+		}
+		return r
+	case portfolio.KindCash:
+		if h.Currency != pr.settle {
+			return f.fx
+		}
+	}
+	return 0
+}
+
+// holdingValue is the value of holding i: the valuation's when the
+// pricer has one.
+func (pr *pricer) holdingValue(i int) decimal.Decimal {
+	if pr.v != nil && pr.v.Portfolio == pr.p {
+		return pr.v.Lines[i].Value
+	}
+	return pr.valueOf(i, pr.p.Holdings[i].Quantity())
 }
 
 // newTrade builds the trade of quantity (signed) of holding i.
@@ -420,21 +524,28 @@ func (pr *pricer) gains(h *portfolio.Holding, quantity, proceeds decimal.Decimal
 func (pr *pricer) sellFrom(target int, members []int, amount decimal.Decimal) (out []Trade, left decimal.Decimal) {
 	p := pr.p
 	order := append([]int(nil), members...)
-	rates := make(map[int]decimal.Decimal, len(order))
+	// Ordering needs no exact money: rates and values as floats.
+	amountF := toFloat(amount)
+	rates := make(map[int]float64, len(order)) // see sellRate
+	vals := make(map[int]decimal.Decimal, len(order))
 	for _, i := range order {
-		rates[i] = pr.costRate(i, decimal.Min(amount, pr.valueOf(i, p.Holdings[i].Quantity())), true)
+		vals[i] = pr.holdingValue(i)
+		rates[i] = pr.sellRate(i, math.Min(amountF, toFloat(vals[i])))
 	}
 	sort.SliceStable(order, func(a, b int) bool {
 		ra, rb := rates[order[a]], rates[order[b]]
-		if c := ra.Cmp(rb); c != 0 {
-			return c < 0
+		if ra != rb {
+			return ra < rb
 		}
-		return pr.valueOf(order[a], p.Holdings[order[a]].Quantity()).GreaterThan(pr.valueOf(order[b], p.Holdings[order[b]].Quantity()))
+		return vals[order[a]].GreaterThan(vals[order[b]])
 	})
-	left = amount
+	left, leftF := amount, amountF
 	for _, i := range order {
 		if left.Sign() <= 0 {
 			break
+		}
+		if pr.stepFloat(i) > leftF*(1+1e-9) {
+			continue // not one whole unit left to sell: spare the decimals
 		}
 		held := p.Holdings[i].Quantity()
 		q := decimal.Min(pr.quantityFor(i, left, true), held)
@@ -444,6 +555,7 @@ func (pr *pricer) sellFrom(target int, members []int, amount decimal.Decimal) (o
 		t := pr.newTrade(i, target, q.Neg(), false)
 		out = append(out, t)
 		left = left.Sub(t.Value)
+		leftF = toFloat(left)
 	}
 	return out, left
 }
@@ -451,11 +563,10 @@ func (pr *pricer) sellFrom(target int, members []int, amount decimal.Decimal) (o
 // buyInto buys amount of the largest of the holdings members that takes
 // it in whole units without overshooting by half again.
 func (pr *pricer) buyInto(target int, members []int, amount decimal.Decimal) (Trade, bool) {
-	p := pr.p
 	order := append([]int(nil), members...)
 	val := make(map[int]decimal.Decimal, len(order))
 	for _, i := range order {
-		val[i] = pr.valueOf(i, p.Holdings[i].Quantity())
+		val[i] = pr.holdingValue(i)
 	}
 	sort.SliceStable(order, func(a, b int) bool { return val[order[a]].GreaterThan(val[order[b]]) })
 	limit := amount.Mul(decimal.RequireFromString("1.5"))

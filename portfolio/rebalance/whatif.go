@@ -129,7 +129,8 @@ func Load(p *portfolio.Portfolio, w portfolio.WhatIf, unit portfolio.Unit, now t
 // applyTrades applies priced trades to a copy of p, their costs paid in
 // settle.
 func applyTrades(p *portfolio.Portfolio, trades []Trade, pr *pricer, settle string, _ decimal.Decimal) (*portfolio.Portfolio, error) {
-	return Apply(p, pr.whatIfTrades(trades, settle), pr.now)
+	// Saving validates; the plan's own trades need not be checked twice.
+	return apply(p, pr.whatIfTrades(trades, settle), pr.now, false)
 }
 
 // Apply returns a copy of p with the trades applied; p is not changed.
@@ -141,6 +142,10 @@ func applyTrades(p *portfolio.Portfolio, trades []Trade, pr *pricer, settle stri
 // *NoHoldingError, *UnpricedError (a holding with no price in the
 // portfolio's unit), *OversellError and the copy's validation errors.
 func Apply(p *portfolio.Portfolio, trades []portfolio.WhatIfTrade, now time.Time) (*portfolio.Portfolio, error) {
+	return apply(p, trades, now, true)
+}
+
+func apply(p *portfolio.Portfolio, trades []portfolio.WhatIfTrade, now time.Time, validate bool) (*portfolio.Portfolio, error) {
 	q := p.Clone()
 	unit := p.DefaultUnit()
 	pr := newPricer(p, unit, now, "")
@@ -149,14 +154,20 @@ func Apply(p *portfolio.Portfolio, trades []portfolio.WhatIfTrade, now time.Time
 		lotCurrency = string(unit)
 	}
 	remove := map[string]bool{}
+	index := make(map[string]int, len(q.Holdings))
+	for i := range q.Holdings {
+		index[q.Holdings[i].ID] = i
+	}
+	costs := map[string]decimal.Decimal{}
+	var costOrder []string
 	for _, t := range trades {
-		i := q.HoldingIndex(t.Holding)
-		if i < 0 || remove[t.Holding] {
+		i, ok := index[t.Holding]
+		if !ok || remove[t.Holding] {
 			return nil, &NoHoldingError{Holding: t.Holding}
 		}
 		h := &q.Holdings[i]
-		pi := p.HoldingIndex(t.Holding)
-		price, ok := pr.unitPrice(pi)
+		price, ok := pr.unitPrice(i) // p and q share the order until removals
+
 		if !ok {
 			return nil, &UnpricedError{Holding: h.ID, Label: h.Label(), Unit: unit}
 		}
@@ -197,8 +208,15 @@ func Apply(p *portfolio.Portfolio, trades []portfolio.WhatIfTrade, now time.Time
 			}
 		}
 		if t.Cost.Sign() > 0 {
-			payCost(q, t.Cost, t.CostCurrency)
+			if _, seen := costs[t.CostCurrency]; !seen {
+				costOrder = append(costOrder, t.CostCurrency)
+				costs[t.CostCurrency] = decimal.Zero
+			}
+			costs[t.CostCurrency] = costs[t.CostCurrency].Add(t.Cost)
 		}
+	}
+	for _, cur := range costOrder {
+		payCost(q, costs[cur], cur)
 	}
 	if len(remove) > 0 {
 		kept := q.Holdings[:0]
@@ -209,8 +227,10 @@ func Apply(p *portfolio.Portfolio, trades []portfolio.WhatIfTrade, now time.Time
 		}
 		q.Holdings = kept
 	}
-	if err := q.Validate(); err != nil {
-		return nil, err
+	if validate {
+		if err := q.Validate(); err != nil {
+			return nil, err
+		}
 	}
 	return q, nil
 }
