@@ -148,14 +148,14 @@ target, whichever is narrower), 5 (points only) or /25 (relative only).`,
 				defer b.Close()
 				q := b.Portfolio().Clone()
 				if len(args) > 0 {
-					ts, err := parseTargets(args)
+					ts, err := rebalance.ParseTargets(args)
 					if err != nil {
 						return err
 					}
 					q.Rebalance.Targets = ts
 				}
 				if band != "" {
-					bd, err := parseBand(band)
+					bd, err := rebalance.ParseBand(band)
 					if err != nil {
 						return fmt.Errorf("--band: %w", err)
 					}
@@ -174,57 +174,6 @@ target, whichever is narrower), 5 (points only) or /25 (relative only).`,
 		cmd.Flags().StringVar(&band, "band", "", "band of every target, ABS/REL in percent: 5/25, 5, /25")
 		return cmd
 	}()
-}
-
-// parseTargets reads KEY=PERCENT arguments.
-func parseTargets(args []string) ([]portfolio.Target, error) {
-	var out []portfolio.Target
-	for _, a := range args {
-		k, v, ok := strings.Cut(a, "=")
-		if !ok || strings.TrimSpace(k) == "" {
-			return nil, fmt.Errorf("target %q: want KEY=PERCENT, such as Gold=45", a)
-		}
-		w, err := parsePercent(v)
-		if err != nil {
-			return nil, fmt.Errorf("target %q: %w", a, err)
-		}
-		t := portfolio.Target{By: portfolio.ByAssetTarget, Key: strings.ToUpper(strings.TrimSpace(k)), Weight: w}
-		for _, c := range []string{"Bitcoin", "Gold", "Cash", "Other"} {
-			if strings.EqualFold(k, c) {
-				t.By, t.Key = portfolio.ByClassTarget, c
-			}
-		}
-		out = append(out, t)
-	}
-	return out, nil
-}
-
-// parsePercent reads "45", "45%" or "12.5" as a share (0.45).
-func parsePercent(s string) (decimal.Decimal, error) {
-	s = strings.TrimSuffix(strings.TrimSpace(s), "%")
-	d, err := decimal.NewFromString(s)
-	if err != nil {
-		return decimal.Zero, fmt.Errorf("%q is not a percentage", s)
-	}
-	return d.Shift(-2), nil
-}
-
-// parseBand reads ABS/REL in percent.
-func parseBand(s string) (portfolio.Band, error) {
-	abs, rel, _ := strings.Cut(s, "/")
-	var b portfolio.Band
-	var err error
-	if strings.TrimSpace(abs) != "" {
-		if b.Abs, err = parsePercent(abs); err != nil {
-			return b, err
-		}
-	}
-	if strings.TrimSpace(rel) != "" {
-		if b.Rel, err = parsePercent(rel); err != nil {
-			return b, err
-		}
-	}
-	return b, nil
 }
 
 func writeTargetsText(w io.Writer, s *portfolio.RebalanceSettings) {

@@ -1,7 +1,7 @@
 // Package tui is hardfolio's full-screen terminal interface: a small root
 // model that owns the tabs, the status line, the help overlay, the
 // valuation unit and the undo history, and one model per screen
-// (dashboard, holdings, wallets, devices, analysis, Monte Carlo, and the tabs later versions fill).
+// (dashboard, holdings, wallets, devices, analysis, Monte Carlo, rebalance, and the tabs later versions fill).
 //
 // Screens share a common.Context (size, styles, keymap, clock, book and
 // the current valuation snapshot). Work that touches the disk or values the
@@ -29,6 +29,7 @@ import (
 	"codeberg.org/hardfolio/hardfolio/tui/keys"
 	"codeberg.org/hardfolio/hardfolio/tui/montecarlo"
 	"codeberg.org/hardfolio/hardfolio/tui/placeholder"
+	"codeberg.org/hardfolio/hardfolio/tui/rebalance"
 	"codeberg.org/hardfolio/hardfolio/tui/styles"
 	"codeberg.org/hardfolio/hardfolio/tui/wallets"
 )
@@ -199,7 +200,7 @@ func newModel(opts Options, tty bool) *Model {
 			analysis.New(ctx),
 			placeholder.Stress(ctx),
 			montecarlo.New(ctx),
-			placeholder.Rebalance(ctx),
+			rebalance.New(ctx),
 		},
 	}
 	if opts.Notice != "" {

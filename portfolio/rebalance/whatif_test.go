@@ -185,3 +185,22 @@ func TestPlanAsWhatIf(t *testing.T) {
 		t.Error("the saved plan does not replay to the plan's portfolio")
 	}
 }
+
+func TestTargetLine(t *testing.T) {
+	ts, b, err := ParseTargetLine("bitcoin=30 Gold=45% GLD=5 cash=20 band=5/25")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ts) != 4 || ts[0].Key != "Bitcoin" || ts[0].By != portfolio.ByClassTarget || ts[2].By != portfolio.ByAssetTarget || !ts[1].Weight.Equal(d("0.45")) {
+		t.Errorf("targets %+v", ts)
+	}
+	if !b.Abs.Equal(d("0.05")) || !b.Rel.Equal(d("0.25")) {
+		t.Errorf("band %+v", b)
+	}
+	if got := FormatTargets(ts, b); got != "Bitcoin=30 Gold=45 GLD=5 Cash=20 band=5/25" {
+		t.Errorf("formatted %q", got)
+	}
+	if _, _, err := ParseTargetLine("Bitcoin=30 Gold=45 Cash=20"); err == nil || !strings.Contains(err.Error(), "5% short") {
+		t.Errorf("short: %v", err)
+	}
+}

@@ -203,15 +203,15 @@ func (m *Model) summary(r *analysis.Report, w int) []string {
 
 func (m *Model) concentration(r *analysis.Report, w int) []string {
 	out := []string{"", m.paint.Strong.Render("Concentration") + m.paint.Muted.Render("  HHI = Σ share², effective number = 1/HHI")}
-	t := newTable([]int{4}, "", "groups", "HHI", "effective", "largest")
+	t := common.NewTable([]int{4}, "", "groups", "HHI", "effective", "largest")
 	for _, c := range r.Concentration {
 		largest := "-"
 		if len(c.Slices) > 0 {
 			largest = c.Slices[0].Label + " " + common.Percent(c.Slices[0].Weight)
 		}
-		t.add(c.Dimension.String(), fmt.Sprint(len(c.Slices)), fmt.Sprintf("%.3f", c.Herfindahl), fmt.Sprintf("%.2f", c.Effective), largest)
+		t.Add(c.Dimension.String(), fmt.Sprint(len(c.Slices)), fmt.Sprintf("%.3f", c.Herfindahl), fmt.Sprintf("%.2f", c.Effective), largest)
 	}
-	return append(out, t.lines(m.paint.Header.Render, m.paint.Normal.Render)...)
+	return append(out, t.Lines(m.paint.Header.Render, m.paint.Normal.Render)...)
 }
 
 func (m *Model) failures(r *analysis.Report, w int) []string {
@@ -260,7 +260,7 @@ func (m *Model) risk(title string, k *analysis.Risk, err error, w int) []string 
 	for _, a := range k.Assets {
 		head = append(head, string(a.Asset))
 	}
-	t := newTable(nil, head...)
+	t := common.NewTable(nil, head...)
 	for i, a := range k.Assets {
 		row := []string{a.Asset.Name(), pct(a.Weight), pct(a.Volatility), pct(a.Contribution)}
 		for _, c := range k.Correlation[i] {
@@ -270,9 +270,9 @@ func (m *Model) risk(title string, k *analysis.Risk, err error, w int) []string 
 				row = append(row, fmt.Sprintf("%+.2f", c))
 			}
 		}
-		t.add(row...)
+		t.Add(row...)
 	}
-	out = append(out, t.lines(m.paint.Header.Render, m.paint.Normal.Render)...)
+	out = append(out, t.Lines(m.paint.Header.Render, m.paint.Normal.Render)...)
 	out = append(out, m.paint.Muted.Render("  the columns after risk share are the correlations of monthly returns"), "")
 
 	// The holdings that carry the most risk, in order.
@@ -280,15 +280,15 @@ func (m *Model) risk(title string, k *analysis.Risk, err error, w int) []string 
 	slices.SortStableFunc(hs, func(a, b analysis.HoldingRisk) int {
 		return cmp.Compare(nanLast(b.Contribution), nanLast(a.Contribution))
 	})
-	ht := newTable([]int{1}, "holding", "follows", "weight", "risk share")
+	ht := common.NewTable([]int{1}, "holding", "follows", "weight", "risk share")
 	for _, h := range hs[:min(len(hs), maxHoldings)] {
 		follows := h.Asset.Name()
 		if h.Proxy {
 			follows += " (proxy)"
 		}
-		ht.add(h.Label, follows, pct(h.Weight), pct(h.Contribution))
+		ht.Add(h.Label, follows, pct(h.Weight), pct(h.Contribution))
 	}
-	out = append(out, ht.lines(m.paint.Header.Render, m.paint.Normal.Render)...)
+	out = append(out, ht.Lines(m.paint.Header.Render, m.paint.Normal.Render)...)
 	if n := len(hs) - maxHoldings; n > 0 {
 		out = append(out, m.paint.Muted.Render(fmt.Sprintf("  and %d more holdings with smaller shares of the risk (hardfolio analyze lists all)", n)))
 	}
@@ -321,51 +321,4 @@ func pct(x float64) string {
 		return "-"
 	}
 	return fmt.Sprintf("%.1f%%", 100*x)
-}
-
-// table lays out columns two cells apart, indented by two: numbers
-// right-aligned, the columns in left (and the first) left-aligned.
-type table struct {
-	left map[int]bool
-	head []string
-	rows [][]string
-}
-
-func newTable(left []int, head ...string) *table {
-	t := &table{left: map[int]bool{0: true}, head: head}
-	for _, c := range left {
-		t.left[c] = true
-	}
-	return t
-}
-
-func (t *table) add(cells ...string) { t.rows = append(t.rows, cells) }
-
-func (t *table) lines(head, body func(string) string) []string {
-	width := make([]int, len(t.head))
-	for _, r := range append([][]string{t.head}, t.rows...) {
-		for i, c := range r {
-			width[i] = max(width[i], common.Width(c))
-		}
-	}
-	line := func(r []string) string {
-		var b strings.Builder
-		b.WriteString("  ")
-		for i, c := range r {
-			if i > 0 {
-				b.WriteString("  ")
-			}
-			if t.left[i] {
-				b.WriteString(common.PadRight(c, width[i]))
-			} else {
-				b.WriteString(common.PadLeft(c, width[i]))
-			}
-		}
-		return strings.TrimRight(b.String(), " ")
-	}
-	out := []string{head(line(t.head))}
-	for _, r := range t.rows {
-		out = append(out, body(line(r)))
-	}
-	return out
 }

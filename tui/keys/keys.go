@@ -66,6 +66,12 @@ type KeyMap struct {
 	SimReseed  key.Binding
 	SimStop    key.Binding
 
+	// Rebalance.
+	RebalTargets key.Binding
+	RebalWhatIf  key.Binding
+	RebalDiscard key.Binding
+	RebalApply   key.Binding
+
 	// The send form.
 	AddRecipient    key.Binding
 	RemoveRecipient key.Binding
@@ -135,6 +141,11 @@ func DefaultKeyMap() *KeyMap {
 		SimReseed:  key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "run again with a new seed")),
 		SimStop:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "stop the run")),
 
+		RebalTargets: key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "set the targets and band")),
+		RebalWhatIf:  key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "what-if: type trades to try on a copy")),
+		RebalDiscard: key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "discard the what-if (back to the plan)")),
+		RebalApply:   key.NewBinding(key.WithKeys("A"), key.WithHelp("A", "apply the plan or what-if to the portfolio (u undoes)")),
+
 		AddRecipient:    key.NewBinding(key.WithKeys("ctrl+n"), key.WithHelp("ctrl+n", "add a recipient")),
 		RemoveRecipient: key.NewBinding(key.WithKeys("ctrl+x"), key.WithHelp("ctrl+x", "remove this recipient")),
 		ToggleCoin:      key.NewBinding(key.WithKeys(" "), key.WithHelp("space", "pick or unpick a coin")),
@@ -181,6 +192,11 @@ func (km *KeyMap) Devices() []key.Binding {
 // MonteCarlo lists the bindings of the Monte Carlo screen, for help.
 func (km *KeyMap) MonteCarlo() []key.Binding {
 	return []key.Binding{km.SimPolicy, km.SimLonger, km.SimShorter, km.SimLater, km.SimEarlier, km.SimReseed, km.SimStop}
+}
+
+// Rebalance lists the bindings of the Rebalance screen, for help.
+func (km *KeyMap) Rebalance() []key.Binding {
+	return []key.Binding{km.RebalTargets, km.RebalWhatIf, km.RebalDiscard, km.RebalApply}
 }
 
 // SendForm lists the bindings of the send form beyond those of every
@@ -250,6 +266,7 @@ func (km *KeyMap) Sections() []Section {
 		{"Send form", km.SendForm()},
 		{"Devices", km.Devices()},
 		{"Monte Carlo", km.MonteCarlo()},
+		{"Rebalance", km.Rebalance()},
 		{"Forms", []key.Binding{km.NextField, km.PrevField, km.NextOption, km.PrevOption, km.Submit, km.Accept, km.Cancel}},
 		{"Questions", []key.Binding{km.Yes, km.No}},
 	}

@@ -33,7 +33,7 @@ func New(ctx *common.Context, title, summary string, points []string, meanwhile 
 	return &Model{Context: ctx, title: title, summary: summary, points: points, meanwhile: meanwhile}
 }
 
-// Stress and Rebalance are the tabs later versions fill.
+// Stress is the tab a later version fills.
 
 // Stress is the stress test tab.
 func Stress(ctx *common.Context) *Model {
@@ -45,18 +45,6 @@ func Stress(ctx *common.Context) *Model {
 			"show, for each, the market value and the part you could still reach",
 		},
 		fmt.Sprintf("switch the valuation unit (%s) to see your savings in gold, bitcoin or another currency.", ctx.Keys.NextUnit.Help().Key))
-}
-
-// Rebalance is the rebalancing tab.
-func Rebalance(ctx *common.Context) *Model {
-	return New(ctx, "Rebalance",
-		"Targets, and the trades that reach them.",
-		[]string{
-			"set target weights by asset class and limits per custodian",
-			"list the trades that move the portfolio to its targets",
-			"compare the what-if portfolio with today's under the same analysis and stress tests",
-		},
-		fmt.Sprintf("compare the weights on the Dashboard (%s) with your own targets.", ctx.Keys.Screen[0].Help().Key))
 }
 
 // Init does nothing.

@@ -1,0 +1,54 @@
+package common
+
+import "strings"
+
+// Table lays out columns two cells apart, indented by two: numbers
+// right-aligned, the columns in left (and the first) left-aligned.
+type Table struct {
+	left map[int]bool
+	head []string
+	rows [][]string
+}
+
+// NewTable returns a table with the given header; the columns in left
+// (and the first) are left-aligned.
+func NewTable(left []int, head ...string) *Table {
+	t := &Table{left: map[int]bool{0: true}, head: head}
+	for _, c := range left {
+		t.left[c] = true
+	}
+	return t
+}
+
+// Add appends a row.
+func (t *Table) Add(cells ...string) { t.rows = append(t.rows, cells) }
+
+// Lines draws the table: the header through head, the rows through body.
+func (t *Table) Lines(head, body func(string) string) []string {
+	width := make([]int, len(t.head))
+	for _, r := range append([][]string{t.head}, t.rows...) {
+		for i, c := range r {
+			width[i] = max(width[i], Width(c))
+		}
+	}
+	line := func(r []string) string {
+		var b strings.Builder
+		b.WriteString("  ")
+		for i, c := range r {
+			if i > 0 {
+				b.WriteString("  ")
+			}
+			if t.left[i] {
+				b.WriteString(PadRight(c, width[i]))
+			} else {
+				b.WriteString(PadLeft(c, width[i]))
+			}
+		}
+		return strings.TrimRight(b.String(), " ")
+	}
+	out := []string{head(line(t.head))}
+	for _, r := range t.rows {
+		out = append(out, body(line(r)))
+	}
+	return out
+}

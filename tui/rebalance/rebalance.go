@@ -1,0 +1,534 @@
+// Package rebalance is the Rebalance screen: the targets and their band
+// (editable, with the message saying by how much they miss 100%), the
+// drift of each target, the plan that restores them, the plan or a typed
+// what-if beside today's portfolio, and the policy backtest, as
+// `hardfolio rebalance`, `whatif` and `backtest` report them.
+//
+// The plan, the comparison and the backtest run in a command whenever
+// the snapshot or the what-if changes; applying saves through the root,
+// which keeps the undo history.
+package rebalance
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/cursor"
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+
+	"codeberg.org/hardfolio/hardfolio/portfolio"
+	"codeberg.org/hardfolio/hardfolio/portfolio/history"
+	"codeberg.org/hardfolio/hardfolio/portfolio/rebalance"
+	"codeberg.org/hardfolio/hardfolio/tui/common"
+)
+
+// Title is the screen's tab label, and the owner of its messages.
+const Title = "Rebalance"
+
+// Editing says which line the screen is taking text for.
+type Editing int
+
+// What the screen can be editing.
+const (
+	NotEditing Editing = iota
+	EditingTargets
+	EditingWhatIf
+)
+
+// Model is the Rebalance screen.
+type Model struct {
+	*common.Context
+
+	gen         int
+	asked       *common.Snapshot // the snapshot and what-if last sent
+	askedTrades string
+	res         *Result
+	of          *common.Snapshot
+
+	trades   string // the what-if typed, "" for the plan
+	editing  Editing
+	input    textinput.Model
+	inputMsg string // what is wrong with the input, as typed
+	saveID   int
+
+	width int
+	pager common.Pager
+	paint common.Paints
+}
+
+// Result is what the screen computed for one snapshot and what-if.
+type Result struct {
+	Plan     *rebalance.Plan
+	PlanErr  error
+	Compare  *rebalance.Comparison
+	WhatErr  error
+	Back     *rebalance.Backtest
+	BackErr  error
+	Trades   string
+	snapshot *common.Snapshot
+}
+
+type resultMsg struct {
+	gen int
+	res *Result
+}
+
+func (resultMsg) Owner() string { return Title }
+
+// New returns the Rebalance screen.
+func New(ctx *common.Context) *Model {
+	st := ctx.Styles
+	ti := textinput.New()
+	ti.CharLimit = 400
+	ti.PromptStyle = st.Text.Title
+	ti.TextStyle = st.Form.Input
+	ti.PlaceholderStyle = st.Form.Placeholder
+	ti.Cursor.Style = st.Form.Cursor.Reverse(true)
+	ti.Cursor.TextStyle = st.Form.Input
+	ti.Cursor.SetMode(cursor.CursorStatic)
+	return &Model{Context: ctx, input: ti, paint: common.NewPaints(st)}
+}
+
+// Init does nothing: the root calls Load when the screen is shown.
+func (m *Model) Init() tea.Cmd { return nil }
+
+// Title is the tab label.
+func (m *Model) Title() string { return Title }
+
+// Capturing reports whether a line is being typed.
+func (m *Model) Capturing() bool { return m.editing != NotEditing }
+
+// SetSize lays the screen out again.
+func (m *Model) SetSize(width, height int) {
+	m.width, m.pager.Height = width, height
+	m.layout()
+}
+
+// Refresh lays the screen out for a new snapshot.
+func (m *Model) Refresh() { m.layout() }
+
+// Result is what is on screen, or nil before the first arrives.
+func (m *Model) Result() *Result { return m.res }
+
+// Editing is the line being typed.
+func (m *Model) Editing() Editing { return m.editing }
+
+// InputMessage is what is wrong with the line being typed, or "".
+func (m *Model) InputMessage() string { return m.inputMsg }
+
+// Load computes the plan, the comparison and the backtest for the
+// snapshot and what-if on screen unless that is done or under way.
+func (m *Model) Load() tea.Cmd {
+	snap := m.Snap
+	if snap == nil || (snap == m.asked && m.trades == m.askedTrades) {
+		return nil
+	}
+	m.asked, m.askedTrades = snap, m.trades
+	m.gen++
+	gen, trades := m.gen, m.trades
+	return func() tea.Msg { return resultMsg{gen: gen, res: Compute(snap, trades)} }
+}
+
+// Compute plans the snapshot's portfolio, tries the what-if trades (the
+// plan when trades is empty) and backtests the policies.
+func Compute(snap *common.Snapshot, trades string) *Result {
+	p := snap.Portfolio
+	r := &Result{Trades: trades, snapshot: snap}
+	d, herr := history.Load()
+	r.Plan, r.PlanErr = rebalance.NewPlan(p, rebalance.Options{Unit: snap.Unit, Now: snap.AsOf})
+	var w *rebalance.WhatIf
+	switch {
+	case trades != "":
+		w, r.WhatErr = rebalance.NewWhatIf(p, trades, snap.Unit, snap.AsOf)
+	case r.Plan != nil && len(r.Plan.Trades) > 0:
+		w = r.Plan.WhatIf(p)
+	}
+	if w != nil {
+		r.Compare = rebalance.Compare(w, d)
+	}
+	if herr != nil {
+		r.BackErr = herr
+		return r
+	}
+	r.Back, r.BackErr = rebalance.NewBacktest(snap.Valuation, d, rebalance.BacktestOptions{})
+	return r
+}
+
+// Update takes results and keys.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	km := m.Keys
+	switch msg := msg.(type) {
+	case resultMsg:
+		if msg.gen != m.gen {
+			return m, nil
+		}
+		m.res, m.of = msg.res, msg.res.snapshot
+		m.layout()
+		return m, nil
+	case tea.KeyMsg:
+		if m.editing != NotEditing {
+			return m, m.editKey(msg)
+		}
+		switch {
+		case key.Matches(msg, km.RebalTargets):
+			if why := m.EditBlocked(); why != "" {
+				return m, common.Status(common.Warn, why)
+			}
+			s := &m.Portfolio().Rebalance
+			m.startEditing(EditingTargets, "Targets: ", rebalance.FormatTargets(s.Targets, s.Band), "Bitcoin=30 Gold=45 Cash=25 band=5/25")
+			return m, nil
+		case key.Matches(msg, km.RebalWhatIf):
+			m.startEditing(EditingWhatIf, "What if: ", m.trades, "move 5% from GLD to BTC; sell the vault bar")
+			return m, nil
+		case key.Matches(msg, km.RebalDiscard):
+			if m.trades == "" {
+				return m, nil
+			}
+			m.trades = ""
+			m.layout()
+			return m, tea.Batch(m.Load(), common.Status(common.Info, "What-if discarded"))
+		case key.Matches(msg, km.RebalApply):
+			return m, m.apply()
+		}
+		m.pager.Update(km, msg)
+	default:
+		m.pager.Update(km, msg)
+	}
+	return m, nil
+}
+
+func (m *Model) startEditing(e Editing, prompt, value, placeholder string) {
+	m.editing = e
+	m.input.Prompt, m.input.Placeholder = prompt, placeholder
+	m.input.SetValue(value)
+	m.input.CursorEnd()
+	m.input.Width = max(20, m.width-len(prompt)-4)
+	m.input.Focus()
+	m.check()
+	m.layout()
+}
+
+// check says what is wrong with the targets as typed.
+func (m *Model) check() {
+	m.inputMsg = ""
+	if m.editing != EditingTargets {
+		return
+	}
+	if _, _, err := rebalance.ParseTargetLine(m.input.Value()); err != nil {
+		m.inputMsg = err.Error()
+	}
+}
+
+func (m *Model) editKey(msg tea.KeyMsg) tea.Cmd {
+	km := m.Keys
+	switch {
+	case key.Matches(msg, km.Cancel):
+		m.editing, m.inputMsg = NotEditing, ""
+		m.input.Blur()
+		m.layout()
+		return nil
+	case key.Matches(msg, km.Accept):
+		text := strings.TrimSpace(m.input.Value())
+		if m.editing == EditingWhatIf {
+			m.editing = NotEditing
+			m.input.Blur()
+			m.trades = text
+			m.layout()
+			return m.Load()
+		}
+		ts, band, err := rebalance.ParseTargetLine(text)
+		if err != nil {
+			m.inputMsg = err.Error()
+			m.layout()
+			return nil
+		}
+		q := m.Portfolio().Clone()
+		q.Rebalance.Targets, q.Rebalance.Band = ts, band
+		m.editing, m.inputMsg = NotEditing, ""
+		m.input.Blur()
+		m.layout()
+		m.saveID = m.NextID()
+		return common.RequestSave(m.saveID, q, "Set the rebalancing targets")
+	}
+	var cmd tea.Cmd
+	m.input, cmd = m.input.Update(msg)
+	m.check()
+	m.layout()
+	return cmd
+}
+
+// apply asks the root to save the what-if's portfolio (the plan's when
+// none is typed).
+func (m *Model) apply() tea.Cmd {
+	if why := m.EditBlocked(); why != "" {
+		return common.Status(common.Warn, why)
+	}
+	r := m.res
+	if r == nil || r.Compare == nil || m.of != m.Snap || r.Trades != m.trades {
+		return common.Status(common.Info, "Nothing to apply yet")
+	}
+	w := r.Compare.WhatIf
+	q := w.After.Clone()
+	q.Rebalance.WhatIfs = append([]portfolio.WhatIf(nil), m.Portfolio().Rebalance.WhatIfs...)
+	desc := "Applied the rebalancing plan"
+	if r.Trades != "" {
+		desc = "Applied what-if: " + r.Trades
+	}
+	m.trades = ""
+	m.saveID = m.NextID()
+	return common.RequestSave(m.saveID, q, desc)
+}
+
+// View returns the window laid out by the last Update.
+func (m *Model) View() string { return m.pager.View() }
+
+// ShortHelp lists the main keys.
+func (m *Model) ShortHelp() []key.Binding {
+	km := m.Keys
+	if m.editing != NotEditing {
+		return []key.Binding{km.Accept, km.Cancel}
+	}
+	b := []key.Binding{km.RebalTargets, km.RebalWhatIf}
+	if m.trades != "" {
+		b = append(b, km.RebalDiscard)
+	}
+	return append(b, km.RebalApply)
+}
+
+// FullHelp lists the screen's keys and scrolling.
+func (m *Model) FullHelp() [][]key.Binding {
+	return [][]key.Binding{m.Keys.Rebalance(), m.Keys.Navigation()}
+}
+
+// HelpGroupTitles names the groups of FullHelp.
+func (m *Model) HelpGroupTitles() []string { return []string{"Rebalance", "Scrolling"} }
+
+// ---- layout ---------------------------------------------------------------
+
+func pct(x float64) string {
+	if math.IsNaN(x) {
+		return "-"
+	}
+	return fmt.Sprintf("%.1f%%", 100*x)
+}
+
+func wrap(s string, w int, first string) []string {
+	indent := strings.Repeat(" ", common.Width(first))
+	out := strings.Split(ansi.Wordwrap(s, max(10, w-len(indent)), ""), "\n")
+	for i := range out {
+		if i == 0 {
+			out[i] = first + out[i]
+		} else {
+			out[i] = indent + out[i]
+		}
+	}
+	return out
+}
+
+func (m *Model) layout() {
+	if m.width <= 0 || m.Snap == nil {
+		m.pager.SetLines(nil)
+		return
+	}
+	w := m.width - 2
+	p := m.Portfolio()
+	s := &p.Rebalance
+	title := m.paint.Title.Render("Rebalance")
+	info := "in " + string(m.Unit())
+	if m.res != nil && (m.of != m.Snap || m.res.Trades != m.trades) {
+		info = "updating… · " + info
+	}
+	lines := []string{title + common.PadLeft(m.paint.Muted.Render(info), max(1, w-common.Width(title)))}
+
+	// Targets.
+	lines = append(lines, "")
+	if len(s.Targets) == 0 {
+		lines = append(lines, m.paint.Normal.Render("No targets set: press "+m.Keys.RebalTargets.Help().Key+" to set them (Bitcoin=30 Gold=45 Cash=25 band=5/25)."))
+	} else {
+		var parts []string
+		for _, t := range s.Targets {
+			parts = append(parts, t.Key+" "+t.Weight.Shift(2).String()+"%")
+		}
+		lines = append(lines, m.paint.Strong.Render("Targets ")+m.paint.Normal.Render(strings.Join(parts, " · ")+"   band "+s.Band.String()))
+	}
+	if m.editing != NotEditing {
+		lines = append(lines, "", m.input.View())
+		switch {
+		case m.inputMsg != "":
+			for _, l := range wrap(m.inputMsg, w, "  ") {
+				lines = append(lines, m.paint.Warn.Render(l))
+			}
+		case m.editing == EditingTargets:
+			lines = append(lines, m.paint.Good.Render("  adds up to 100%: enter saves"))
+		default:
+			for _, l := range wrap(rebalance.TradeHelp, w, "  ") {
+				lines = append(lines, m.paint.Muted.Render(l))
+			}
+		}
+	}
+
+	r := m.res
+	switch {
+	case r == nil:
+		lines = append(lines, "", m.paint.Muted.Render("Planning…"))
+	default:
+		lines = append(lines, m.planLines(r, w)...)
+		lines = append(lines, m.whatIfLines(r, w)...)
+		lines = append(lines, m.backtestLines(r, w)...)
+	}
+	for i, l := range lines {
+		lines[i] = " " + common.Truncate(l, w)
+	}
+	m.pager.SetLines(lines)
+}
+
+func (m *Model) planLines(r *Result, w int) []string {
+	pl := r.Plan
+	if pl == nil {
+		out := []string{""}
+		for _, l := range wrap(r.PlanErr.Error(), w, "") {
+			out = append(out, m.paint.Warn.Render(l))
+		}
+		return out
+	}
+	u := pl.Unit
+	out := []string{"", m.paint.Strong.Render("Drift") + m.paint.Muted.Render(fmt.Sprintf("  net worth %s, trades settle in %s", u.Format(pl.Total), pl.Settlement))}
+	t := common.NewTable([]int{5}, "target", "now", "target", "drift", "band", "status", "after")
+	for _, g := range pl.Groups {
+		status := "within band"
+		if g.OutOfBand {
+			status = "OUT OF BAND"
+		}
+		if g.NeverSell {
+			status += ", never sold"
+		}
+		drift := g.Drift.Shift(2).StringFixed(2) + " pp"
+		if g.Drift.Sign() >= 0 {
+			drift = "+" + drift
+		}
+		t.Add(g.Target.Key, common.Percent(g.Weight), common.Percent(g.Target.Weight), drift, "±"+g.Width.Shift(2).StringFixed(2)+" pp", status, common.Percent(g.WeightAfter))
+	}
+	out = append(out, t.Lines(m.paint.Header.Render, m.paint.Normal.Render)...)
+	out = append(out, "", m.paint.Strong.Render("Plan"))
+	if pl.InBands {
+		return append(out, m.paint.Good.Render("  Every target is within its band: nothing to trade."))
+	}
+	if len(pl.Trades) == 0 {
+		out = append(out, m.paint.Muted.Render("  No trade is worth making."))
+	} else {
+		out = append(out, m.tradeLines(pl.Trades, r.snapshot.Portfolio, u)...)
+		out = append(out, m.paint.Normal.Render(fmt.Sprintf("  Total cost %s · realised gains FIFO %s, HIFO %s", u.Format(pl.Cost), u.Format(pl.GainFIFO), u.Format(pl.GainHIFO))))
+	}
+	for _, n := range pl.Notes {
+		for _, l := range wrap(n, w, "  Note: ") {
+			out = append(out, m.paint.Muted.Render(l))
+		}
+	}
+	return out
+}
+
+func (m *Model) tradeLines(trades []rebalance.Trade, p *portfolio.Portfolio, u portfolio.Unit) []string {
+	t := common.NewTable([]int{1, 2, 5}, "", "holding", "amount", "value", "cost", "how")
+	for _, tr := range trades {
+		h := &p.Holdings[p.HoldingIndex(tr.Holding)]
+		note := tr.CostNote
+		if tr.Wallet != nil {
+			note = tr.Wallet.String()
+		}
+		t.Add(tr.Side(), tr.Holding, tr.Amount(h), portfolio.FormatDecimal(tr.Value, u.Scale()), portfolio.FormatDecimal(tr.Cost, u.Scale()), note)
+	}
+	return t.Lines(m.paint.Header.Render, m.paint.Normal.Render)
+}
+
+func (m *Model) whatIfLines(r *Result, w int) []string {
+	km := m.Keys
+	head := "What-if: the plan"
+	if r.Trades != "" {
+		head = "What-if: " + r.Trades
+	}
+	keysHint := fmt.Sprintf("  %s types trades · %s applies", km.RebalWhatIf.Help().Key, km.RebalApply.Help().Key)
+	if r.Trades != "" {
+		keysHint += fmt.Sprintf(" · %s discards", km.RebalDiscard.Help().Key)
+	}
+	out := []string{"", m.paint.Strong.Render(head) + m.paint.Muted.Render(keysHint)}
+	if r.WhatErr != nil {
+		for _, l := range wrap(r.WhatErr.Error(), w, "  ") {
+			out = append(out, m.paint.Warn.Render(l))
+		}
+		return out
+	}
+	c := r.Compare
+	if c == nil {
+		return append(out, m.paint.Muted.Render("  No trades to compare."))
+	}
+	wi := c.WhatIf
+	u := wi.Unit
+	if r.Trades != "" {
+		out = append(out, m.tradeLines(wi.Trades, wi.Before, u)...)
+	}
+	b, a := c.Before, c.After
+	t := common.NewTable(nil, "", "before", "after")
+	t.Add("Net worth", u.Format(b.Valuation.Total), u.Format(a.Valuation.Total))
+	for _, tw := range c.Targets {
+		t.Add(tw.Target.Key+" (target "+tw.Target.Weight.Shift(2).String()+"%)", common.Percent(tw.Before), common.Percent(tw.After))
+	}
+	for i, cb := range b.Concentration {
+		if d := cb.Dimension; d == portfolio.ByClass || d == portfolio.ByCustodian || d == portfolio.ByJurisdiction {
+			t.Add("Effective number, "+strings.ToLower(d.String()), fmt.Sprintf("%.2f", cb.Effective), fmt.Sprintf("%.2f", a.Concentration[i].Effective))
+		}
+	}
+	largest := func(r2 int, fs []string) string {
+		if r2 < 0 {
+			return "-"
+		}
+		return fs[r2]
+	}
+	var fb, fa []string
+	for _, f := range b.Failures {
+		fb = append(fb, common.Percent(f.Share)+" "+f.Label)
+	}
+	for _, f := range a.Failures {
+		fa = append(fa, common.Percent(f.Share)+" "+f.Label)
+	}
+	t.Add("Largest point of failure", largest(b.Largest, fb), largest(a.Largest, fa))
+	t.Add("Warnings", fmt.Sprint(len(b.Warnings)), fmt.Sprint(len(a.Warnings)))
+	if b.Risk != nil && a.Risk != nil {
+		t.Add("Volatility a year", pct(b.Risk.Volatility), pct(a.Risk.Volatility))
+		t.Add("Compound return a year", pct(b.Risk.AnnualReturn), pct(a.Risk.AnnualReturn))
+		t.Add("Max drawdown", pct(b.Risk.MaxDrawdown.Depth), pct(a.Risk.MaxDrawdown.Depth))
+	}
+	out = append(out, t.Lines(m.paint.Header.Render, m.paint.Normal.Render)...)
+	if b.Risk != nil {
+		for _, l := range wrap("Risk "+b.Risk.Window()+", rebalanced monthly.", w, "  ") {
+			out = append(out, m.paint.Muted.Render(l))
+		}
+	}
+	return out
+}
+
+func (m *Model) backtestLines(r *Result, w int) []string {
+	out := []string{"", m.paint.Strong.Render("Policy backtest")}
+	bt := r.Back
+	if bt == nil {
+		if r.BackErr != nil {
+			out = append(out, m.paint.Muted.Render("  Not run: "+r.BackErr.Error()))
+		}
+		return out
+	}
+	what := "today's weights"
+	if bt.FromTargets {
+		what = "the targets"
+	}
+	for _, l := range wrap(fmt.Sprintf("%s replayed %s to %s (%d months) in %s, costs from the portfolio", what, bt.From, bt.To, bt.Months, bt.Unit.Name()), w, "  ") {
+		out = append(out, m.paint.Muted.Render(l))
+	}
+	t := common.NewTable(nil, "policy", "CAGR", "volatility", "max drawdown", "trades", "cost")
+	for _, p := range bt.Results {
+		t.Add(p.Policy.Name, pct(p.CAGR), pct(p.Volatility), pct(p.MaxDrawdown), fmt.Sprint(p.Trades), bt.ValuationUnit.Format(bt.Money(p.Cost)))
+	}
+	return append(out, t.Lines(m.paint.Header.Render, m.paint.Normal.Render)...)
+}
