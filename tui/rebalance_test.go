@@ -38,7 +38,7 @@ func TestRebalanceScreenIsThePackage(t *testing.T) {
 	r := rebalanceScreen(t, m)
 	want := rebalance.Compute(m.Snapshot(), "")
 	got := r.Result()
-	if encode(t, got.Plan.After) != encode(t, want.Plan.After) || !got.Plan.Cost.Equal(want.Plan.Cost) {
+	if encode(t, got.Plan.After()) != encode(t, want.Plan.After()) || !got.Plan.Cost.Equal(want.Plan.Cost) {
 		t.Error("the screen's plan differs from the package's")
 	}
 	if got.Back.Results[1] != want.Back.Results[1] {
@@ -53,7 +53,7 @@ func TestRebalanceApplyAndUndo(t *testing.T) {
 	km := m.Context().Keys
 	before := encode(t, m.Portfolio())
 	r := rebalanceScreen(t, m)
-	after := encode(t, r.Result().Plan.After)
+	after := encode(t, r.Result().Plan.After())
 	tuitest.Press(m, km.RebalApply)
 	if got := encode(t, m.Portfolio()); got != after {
 		t.Fatal("applying did not save the plan's portfolio")

@@ -62,8 +62,10 @@ type Plan struct {
 	// Notes say what the plan could not do exactly: trades below the
 	// minimum, amounts no holding takes in whole units.
 	Notes []string
-	// After is the portfolio with the trades applied: a copy.
-	After *portfolio.Portfolio
+
+	base    *portfolio.Portfolio
+	wtrades []portfolio.WhatIfTrade
+	after   *portfolio.Portfolio // made by After
 }
 
 // NewPlan plans the trades that bring p back to its targets. The portfolio
@@ -355,18 +357,12 @@ func (pl *Plan) finish(p *portfolio.Portfolio, v *portfolio.Valuation, of []int,
 			pl.GainHIFO = pl.GainHIFO.Add(t.Gains.HIFO.Gain)
 		}
 	}
-	after, err := applyTrades(p, pl.Trades, pr, pl.Settlement, pl.Cost)
-	if err != nil {
-		// The plan never sells more than is held; a failure here is a
-		// bug, reported rather than hidden.
-		pl.Notes = append(pl.Notes, "the plan could not be applied to a copy: "+err.Error())
-		after = p.Clone()
-	}
-	pl.After = after
+	pl.base, pl.wtrades = p, pr.whatIfTrades(pl.Trades, pl.Settlement)
 	// Only the holdings traded (and the cash paying costs) change value:
-	// value those on their own (each line is rounded on its own, so
-	// this is what valuing the whole copy gives) and adjust the rest.
-	changed := map[string]bool{}
+	// apply the trades to those alone and value them (each line is
+	// rounded on its own, so this is what valuing the whole copy gives),
+	// and adjust the rest.
+	changed := make(map[string]bool, len(pl.Trades))
 	for _, t := range pl.Trades {
 		changed[t.Holding] = true
 	}
@@ -380,19 +376,23 @@ func (pl *Plan) finish(p *portfolio.Portfolio, v *portfolio.Valuation, of []int,
 		pl.Groups[g].ValueAfter = pl.Groups[g].Value
 	}
 	total := v.Total
+	sub := &portfolio.Portfolio{Settings: p.Settings, Custodians: p.Custodians, Prices: p.Prices, FX: p.FX, Wallets: p.Wallets,
+		Holdings: make([]portfolio.Holding, 0, len(changed))}
 	for i, g := range of {
 		if changed[p.Holdings[i].ID] {
+			sub.Holdings = append(sub.Holdings, p.Holdings[i])
 			total = total.Sub(v.Lines[i].Value)
 			if g >= 0 {
 				pl.Groups[g].ValueAfter = pl.Groups[g].ValueAfter.Sub(v.Lines[i].Value)
 			}
 		}
 	}
-	sub := &portfolio.Portfolio{Settings: after.Settings, Custodians: after.Custodians, Prices: after.Prices, FX: after.FX}
-	for _, h := range after.Holdings {
-		if changed[h.ID] {
-			sub.Holdings = append(sub.Holdings, h)
-		}
+	if after, err := apply(sub, pl.wtrades, pl.AsOf, false); err == nil {
+		sub = after
+	} else {
+		// The plan never sells more than is held; a failure here is a
+		// bug, reported rather than hidden.
+		pl.Notes = append(pl.Notes, "the plan could not be applied to a copy: "+err.Error())
 	}
 	vs := portfolio.Valuate(sub, pl.Unit, pl.AsOf)
 	for i, g := range assign(sub, targets) {
@@ -407,6 +407,19 @@ func (pl *Plan) finish(p *portfolio.Portfolio, v *portfolio.Valuation, of []int,
 		G.WeightAfter = share(G.ValueAfter, total)
 		G.DriftAfter = G.WeightAfter.Sub(G.Target.Weight)
 	}
+}
+
+// After is the portfolio with the plan's trades applied: a copy, made on
+// first use.
+func (pl *Plan) After() *portfolio.Portfolio {
+	if pl.after == nil {
+		a, err := apply(pl.base, pl.wtrades, pl.AsOf, false)
+		if err != nil {
+			a = pl.base.Clone()
+		}
+		pl.after = a
+	}
+	return pl.after
 }
 
 // hasCurrency reports whether one of the holdings is cash in cur.

@@ -85,11 +85,11 @@ func checkTrades(t *testing.T, p *portfolio.Portfolio, pl *Plan) {
 		t.Error("planning changed the portfolio")
 	}
 	// The values after are those of valuing the whole copy.
-	va := portfolio.Valuate(pl.After, pl.Unit, pl.AsOf)
+	va := portfolio.Valuate(pl.After(), pl.Unit, pl.AsOf)
 	if !va.Total.Equal(pl.TotalAfter) {
 		t.Errorf("net worth after %s, valuing the copy gives %s", pl.TotalAfter, va.Total)
 	}
-	if err := pl.After.Validate(); err != nil {
+	if err := pl.After().Validate(); err != nil {
 		t.Errorf("the portfolio after the plan is invalid: %v", err)
 	}
 }

@@ -548,7 +548,12 @@ func (pr *pricer) sellFrom(target int, members []int, amount decimal.Decimal) (o
 			continue // not one whole unit left to sell: spare the decimals
 		}
 		held := p.Holdings[i].Quantity()
-		q := decimal.Min(pr.quantityFor(i, left, true), held)
+		var q decimal.Decimal
+		if vals[i].LessThanOrEqual(left) {
+			q = held // the whole holding: no division needed
+		} else {
+			q = decimal.Min(pr.quantityFor(i, left, true), held)
+		}
 		if q.Sign() <= 0 {
 			continue
 		}

@@ -89,7 +89,7 @@ func (pl *Plan) WhatIf(before *portfolio.Portfolio) *WhatIf {
 	if pl.Options.BuyOnly {
 		note += ", buy only"
 	}
-	return &WhatIf{Note: note, Unit: pl.Unit, AsOf: pl.AsOf, Trades: pl.Trades, Cost: pl.Cost, Before: before, After: pl.After}
+	return &WhatIf{Note: note, Unit: pl.Unit, AsOf: pl.AsOf, Trades: pl.Trades, Cost: pl.Cost, Before: before, After: pl.After()}
 }
 
 // Load prices a saved what-if against p and applies it to a copy. The
@@ -124,13 +124,6 @@ func Load(p *portfolio.Portfolio, w portfolio.WhatIf, unit portfolio.Unit, now t
 	}
 	out.After = after
 	return out, nil
-}
-
-// applyTrades applies priced trades to a copy of p, their costs paid in
-// settle.
-func applyTrades(p *portfolio.Portfolio, trades []Trade, pr *pricer, settle string, _ decimal.Decimal) (*portfolio.Portfolio, error) {
-	// Saving validates; the plan's own trades need not be checked twice.
-	return apply(p, pr.whatIfTrades(trades, settle), pr.now, false)
 }
 
 // Apply returns a copy of p with the trades applied; p is not changed.

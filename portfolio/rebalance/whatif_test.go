@@ -179,7 +179,7 @@ func TestPlanAsWhatIf(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, _ := portfolio.Encode(pl.After)
+	a, _ := portfolio.Encode(pl.After())
 	b, _ := portfolio.Encode(again.After)
 	if string(a) != string(b) {
 		t.Error("the saved plan does not replay to the plan's portfolio")
