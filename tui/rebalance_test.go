@@ -122,3 +122,29 @@ func TestRebalanceWhatIfError(t *testing.T) {
 		t.Fatal("a failed what-if changed the portfolio")
 	}
 }
+
+// TestRebalanceSaveWhatIf saves the typed what-if under a name; a name
+// in use is refused.
+func TestRebalanceSaveWhatIf(t *testing.T) {
+	m := newDemo(t, 120, 40)
+	km := m.Context().Keys
+	r := rebalanceScreen(t, m)
+	tuitest.Press(m, km.RebalWhatIf)
+	tuitest.Type(m, "sell the vault bar")
+	tuitest.Press(m, km.Accept)
+	tuitest.Press(m, km.RebalSave)
+	tuitest.Type(m, "no vault")
+	tuitest.Press(m, km.Accept)
+	saved := m.Portfolio().Rebalance.WhatIf("no vault")
+	if saved == nil || len(saved.Trades) != 2 || saved.Trades[0].Holding != "vault-bar" || saved.Note != "sell the vault bar" {
+		t.Fatalf("saved %+v", saved)
+	}
+	if m.Portfolio().HoldingIndex("vault-bar") < 0 {
+		t.Fatal("saving the what-if applied it")
+	}
+	tuitest.Press(m, km.RebalSave)
+	tuitest.Type(m, "No Vault")
+	if !strings.Contains(r.InputMessage(), "exists already") {
+		t.Errorf("message %q for a name in use", r.InputMessage())
+	}
+}

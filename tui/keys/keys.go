@@ -71,6 +71,7 @@ type KeyMap struct {
 	RebalWhatIf  key.Binding
 	RebalDiscard key.Binding
 	RebalApply   key.Binding
+	RebalSave    key.Binding
 
 	// The send form.
 	AddRecipient    key.Binding
@@ -145,6 +146,7 @@ func DefaultKeyMap() *KeyMap {
 		RebalWhatIf:  key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "what-if: type trades to try on a copy")),
 		RebalDiscard: key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "discard the what-if (back to the plan)")),
 		RebalApply:   key.NewBinding(key.WithKeys("A"), key.WithHelp("A", "apply the plan or what-if to the portfolio (u undoes)")),
+		RebalSave:    key.NewBinding(key.WithKeys("S"), key.WithHelp("S", "save the what-if under a name")),
 
 		AddRecipient:    key.NewBinding(key.WithKeys("ctrl+n"), key.WithHelp("ctrl+n", "add a recipient")),
 		RemoveRecipient: key.NewBinding(key.WithKeys("ctrl+x"), key.WithHelp("ctrl+x", "remove this recipient")),
@@ -196,7 +198,7 @@ func (km *KeyMap) MonteCarlo() []key.Binding {
 
 // Rebalance lists the bindings of the Rebalance screen, for help.
 func (km *KeyMap) Rebalance() []key.Binding {
-	return []key.Binding{km.RebalTargets, km.RebalWhatIf, km.RebalDiscard, km.RebalApply}
+	return []key.Binding{km.RebalTargets, km.RebalWhatIf, km.RebalDiscard, km.RebalSave, km.RebalApply}
 }
 
 // SendForm lists the bindings of the send form beyond those of every

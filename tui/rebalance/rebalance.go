@@ -37,6 +37,7 @@ const (
 	NotEditing Editing = iota
 	EditingTargets
 	EditingWhatIf
+	EditingName // the name to save the what-if under
 )
 
 // Model is the Rebalance screen.
@@ -193,6 +194,15 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, tea.Batch(m.Load(), common.Status(common.Info, "What-if discarded"))
 		case key.Matches(msg, km.RebalApply):
 			return m, m.apply()
+		case key.Matches(msg, km.RebalSave):
+			if why := m.EditBlocked(); why != "" {
+				return m, common.Status(common.Warn, why)
+			}
+			if m.current() == nil {
+				return m, common.Status(common.Info, "Nothing to save yet")
+			}
+			m.startEditing(EditingName, "Save the what-if as: ", "", "a name, such as more bitcoin")
+			return m, nil
 		}
 		m.pager.Update(km, msg)
 	default:
@@ -212,15 +222,55 @@ func (m *Model) startEditing(e Editing, prompt, value, placeholder string) {
 	m.layout()
 }
 
-// check says what is wrong with the targets as typed.
+// check says what is wrong with the line as typed.
 func (m *Model) check() {
 	m.inputMsg = ""
-	if m.editing != EditingTargets {
-		return
+	switch m.editing {
+	case EditingTargets:
+		if _, _, err := rebalance.ParseTargetLine(m.input.Value()); err != nil {
+			m.inputMsg = err.Error()
+		}
+	case EditingName:
+		name := strings.TrimSpace(m.input.Value())
+		if name != "" && m.Portfolio().Rebalance.WhatIf(name) != nil {
+			m.inputMsg = fmt.Sprintf("a what-if named %q exists already", name)
+		}
 	}
-	if _, _, err := rebalance.ParseTargetLine(m.input.Value()); err != nil {
-		m.inputMsg = err.Error()
+}
+
+// current is the what-if on screen, when it is of the snapshot and
+// what-if shown.
+func (m *Model) current() *rebalance.WhatIf {
+	r := m.res
+	if r == nil || r.Compare == nil || m.of != m.Snap || r.Trades != m.trades {
+		return nil
 	}
+	return r.Compare.WhatIf
+}
+
+// save asks the root to save the portfolio with the what-if on screen
+// kept under name.
+func (m *Model) save(name string) tea.Cmd {
+	w := m.current()
+	switch {
+	case name == "":
+		m.inputMsg = "give the what-if a name"
+	case m.Portfolio().Rebalance.WhatIf(name) != nil:
+		m.inputMsg = fmt.Sprintf("a what-if named %q exists already", name)
+	case w == nil:
+		m.inputMsg = "nothing to save: the what-if is being worked out"
+	}
+	if m.inputMsg != "" {
+		m.layout()
+		return nil
+	}
+	q := m.Portfolio().Clone()
+	q.Rebalance.WhatIfs = append(q.Rebalance.WhatIfs, w.Saved(name))
+	m.editing = NotEditing
+	m.input.Blur()
+	m.layout()
+	m.saveID = m.NextID()
+	return common.RequestSave(m.saveID, q, fmt.Sprintf("Saved the what-if %q", name))
 }
 
 func (m *Model) editKey(msg tea.KeyMsg) tea.Cmd {
@@ -233,6 +283,9 @@ func (m *Model) editKey(msg tea.KeyMsg) tea.Cmd {
 		return nil
 	case key.Matches(msg, km.Accept):
 		text := strings.TrimSpace(m.input.Value())
+		if m.editing == EditingName {
+			return m.save(text)
+		}
 		if m.editing == EditingWhatIf {
 			m.editing = NotEditing
 			m.input.Blur()
@@ -267,11 +320,11 @@ func (m *Model) apply() tea.Cmd {
 	if why := m.EditBlocked(); why != "" {
 		return common.Status(common.Warn, why)
 	}
-	r := m.res
-	if r == nil || r.Compare == nil || m.of != m.Snap || r.Trades != m.trades {
+	w := m.current()
+	if w == nil {
 		return common.Status(common.Info, "Nothing to apply yet")
 	}
-	w := r.Compare.WhatIf
+	r := m.res
 	q := w.After.Clone()
 	q.Rebalance.WhatIfs = append([]portfolio.WhatIf(nil), m.Portfolio().Rebalance.WhatIfs...)
 	desc := "Applied the rebalancing plan"
@@ -296,7 +349,7 @@ func (m *Model) ShortHelp() []key.Binding {
 	if m.trades != "" {
 		b = append(b, km.RebalDiscard)
 	}
-	return append(b, km.RebalApply)
+	return append(b, km.RebalSave, km.RebalApply)
 }
 
 // FullHelp lists the screen's keys and scrolling.
@@ -354,6 +407,13 @@ func (m *Model) layout() {
 			parts = append(parts, t.Key+" "+t.Weight.Shift(2).String()+"%")
 		}
 		lines = append(lines, m.paint.Strong.Render("Targets ")+m.paint.Normal.Render(strings.Join(parts, " · ")+"   band "+s.Band.String()))
+	}
+	if len(s.WhatIfs) > 0 {
+		var names []string
+		for _, x := range s.WhatIfs {
+			names = append(names, x.Name)
+		}
+		lines = append(lines, m.paint.Muted.Render("Saved what-ifs: "+strings.Join(names, ", ")+" (hardfolio whatif show NAME)"))
 	}
 	if m.editing != NotEditing {
 		lines = append(lines, "", m.input.View())
@@ -450,7 +510,7 @@ func (m *Model) whatIfLines(r *Result, w int) []string {
 	if r.Trades != "" {
 		head = "What-if: " + r.Trades
 	}
-	keysHint := fmt.Sprintf("  %s types trades · %s applies", km.RebalWhatIf.Help().Key, km.RebalApply.Help().Key)
+	keysHint := fmt.Sprintf("  %s types trades · %s saves · %s applies", km.RebalWhatIf.Help().Key, km.RebalSave.Help().Key, km.RebalApply.Help().Key)
 	if r.Trades != "" {
 		keysHint += fmt.Sprintf(" · %s discards", km.RebalDiscard.Help().Key)
 	}
