@@ -36,16 +36,8 @@ from the portfolio's [rebalance.costs]. docs/analytics.md states how.`,
 			return err
 		}
 		var opt rebalance.BacktestOptions
-		for _, f := range []struct {
-			name, text string
-			to         *history.Month
-		}{{"from", fromFlag, &opt.From}, {"to", toFlag, &opt.To}} {
-			if f.text == "" {
-				continue
-			}
-			if *f.to, err = history.ParseMonth(f.text); err != nil {
-				return fmt.Errorf("--%s: %w", f.name, err)
-			}
+		if err := parseMonthFlags(fromFlag, toFlag, &opt.From, &opt.To); err != nil {
+			return err
 		}
 		if (opt.From == 0) != (opt.To == 0) {
 			lo, hi, err := windowOf(d, v)

@@ -196,15 +196,6 @@ func writeTargetsText(w io.Writer, s *portfolio.RebalanceSettings) {
 // "45%", "12.5%".
 func percentPlain(w decimal.Decimal) string { return w.Shift(2).String() + "%" }
 
-// pp is a drift in percentage points with a sign: "+7.42 pp".
-func pp(d decimal.Decimal) string {
-	s := d.Shift(2).StringFixed(2)
-	if d.Sign() >= 0 {
-		s = "+" + s
-	}
-	return s + " pp"
-}
-
 func writePlanText(w io.Writer, p *portfolio.Portfolio, pl *rebalance.Plan) {
 	u := pl.Unit
 	fmt.Fprintf(w, "Rebalancing %s in %s: net worth %s", orName(p.Name), u, u.Format(pl.Total))
@@ -214,14 +205,7 @@ func writePlanText(w io.Writer, p *portfolio.Portfolio, pl *rebalance.Plan) {
 	fmt.Fprintf(w, "; trades settle in %s\n\n", pl.Settlement)
 	t := newTable("TARGET", "NOW", "TARGET", "DRIFT", "BAND", "", "AFTER").alignRight(1, 2, 3, 6)
 	for _, g := range pl.Groups {
-		status := "within band"
-		if g.OutOfBand {
-			status = "OUT OF BAND"
-		}
-		if g.NeverSell {
-			status += ", never sold"
-		}
-		t.add(g.Target.Key, percent(g.Weight), percent(g.Target.Weight), pp(g.Drift), "±"+g.Width.Shift(2).StringFixed(2)+" pp", status, percent(g.WeightAfter))
+		t.add(g.Target.Key, percent(g.Weight), percent(g.Target.Weight), rebalance.Points(g.Drift), "±"+g.Width.Shift(2).StringFixed(2)+" pp", g.Status(), percent(g.WeightAfter))
 	}
 	t.write(w, "  ")
 	fmt.Fprintln(w)
@@ -233,24 +217,29 @@ func writePlanText(w io.Writer, p *portfolio.Portfolio, pl *rebalance.Plan) {
 		fmt.Fprintln(w, "No trade is worth making.")
 	} else {
 		fmt.Fprintln(w, "Trades")
-		t = newTable("", "HOLDING", "AMOUNT", "VALUE", "COST", "").alignRight(3, 4)
-		for _, tr := range pl.Trades {
-			h := &p.Holdings[p.HoldingIndex(tr.Holding)]
-			note := tr.CostNote
-			if tr.Wallet != nil {
-				note = tr.Wallet.String()
-			}
-			t.add(tr.Side(), tr.Holding, tr.Amount(h), portfolio.FormatDecimal(tr.Value, u.Scale()), portfolio.FormatDecimal(tr.Cost, u.Scale()), note)
-		}
-		t.rule()
-		t.add("", "Total cost", "", "", portfolio.FormatDecimal(pl.Cost, u.Scale()), "")
-		t.write(w, "  ")
+		writeTradesText(w, p, pl.Trades, u, pl.Cost)
 	}
 	writeGainsText(w, pl.Trades, u, pl.GainFIFO, pl.GainHIFO)
 	for _, n := range pl.Notes {
 		fmt.Fprintln(w, "Note: "+n)
 	}
 	fmt.Fprintf(w, "\nNet worth after: %s. Compare and apply: hardfolio whatif --plan\n", u.Format(pl.TotalAfter))
+}
+
+// writeTradesText is the table of trades of p, with their total cost.
+func writeTradesText(w io.Writer, p *portfolio.Portfolio, trades []rebalance.Trade, u portfolio.Unit, cost decimal.Decimal) {
+	t := newTable("", "HOLDING", "AMOUNT", "VALUE", "COST", "").alignRight(3, 4)
+	for _, tr := range trades {
+		h := &p.Holdings[p.HoldingIndex(tr.Holding)]
+		note := tr.CostNote
+		if tr.Wallet != nil {
+			note = tr.Wallet.String()
+		}
+		t.add(tr.Side(), tr.Holding, tr.Amount(h), portfolio.FormatDecimal(tr.Value, u.Scale()), portfolio.FormatDecimal(tr.Cost, u.Scale()), note)
+	}
+	t.rule()
+	t.add("", "Total cost", "", "", portfolio.FormatDecimal(cost, u.Scale()), "")
+	t.write(w, "  ")
 }
 
 func writeGainsText(w io.Writer, trades []rebalance.Trade, u portfolio.Unit, fifo, hifo decimal.Decimal) {

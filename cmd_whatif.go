@@ -366,18 +366,7 @@ func writeWhatIfText(w io.Writer, c *rebalance.Comparison) {
 	if len(wi.Trades) == 0 {
 		fmt.Fprintln(w, "No trades.")
 	} else {
-		t := newTable("", "HOLDING", "AMOUNT", "VALUE", "COST", "").alignRight(3, 4)
-		for _, tr := range wi.Trades {
-			h := &wi.Before.Holdings[wi.Before.HoldingIndex(tr.Holding)]
-			note := tr.CostNote
-			if tr.Wallet != nil {
-				note = tr.Wallet.String()
-			}
-			t.add(tr.Side(), tr.Holding, tr.Amount(h), portfolio.FormatDecimal(tr.Value, u.Scale()), portfolio.FormatDecimal(tr.Cost, u.Scale()), note)
-		}
-		t.rule()
-		t.add("", "Total cost", "", "", portfolio.FormatDecimal(wi.Cost, u.Scale()), "")
-		t.write(w, "  ")
+		writeTradesText(w, wi.Before, wi.Trades, u, wi.Cost)
 	}
 	fifo, hifo := gainsOf(wi.Trades)
 	writeGainsText(w, wi.Trades, u, fifo, hifo)

@@ -40,6 +40,28 @@ type Group struct {
 	ValueAfter, WeightAfter, DriftAfter decimal.Decimal
 }
 
+// Status says where the group stands: "within band", "OUT OF BAND", and
+// ", never sold" when a constraint forbids selling it.
+func (g *Group) Status() string {
+	s := "within band"
+	if g.OutOfBand {
+		s = "OUT OF BAND"
+	}
+	if g.NeverSell {
+		s += ", never sold"
+	}
+	return s
+}
+
+// Points writes a drift in percentage points with its sign: "+7.42 pp".
+func Points(d decimal.Decimal) string {
+	s := d.Shift(2).StringFixed(2) + " pp"
+	if d.Sign() >= 0 {
+		s = "+" + s
+	}
+	return s
+}
+
 // Plan is the set of trades that brings the portfolio back to its
 // targets, with its cost, the gains it realises and the allocation after.
 type Plan struct {

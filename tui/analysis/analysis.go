@@ -17,7 +17,6 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/x/ansi"
 
 	"codeberg.org/hardfolio/hardfolio/portfolio/analysis"
 	"codeberg.org/hardfolio/hardfolio/portfolio/history"
@@ -162,26 +161,11 @@ func (m *Model) layout() {
 	m.pager.SetLines(lines)
 }
 
-// wrap breaks s into lines of at most w cells, the first prefixed by
-// first and the rest indented to match.
-func wrap(s string, w int, first string) []string {
-	indent := strings.Repeat(" ", common.Width(first))
-	out := strings.Split(ansi.Wordwrap(s, max(10, w-len(indent)), ""), "\n")
-	for i := range out {
-		if i == 0 {
-			out[i] = first + out[i]
-		} else {
-			out[i] = indent + out[i]
-		}
-	}
-	return out
-}
-
 func (m *Model) summary(r *analysis.Report, w int) []string {
 	var out []string
 	if r.Largest >= 0 {
 		out = append(out, "", m.paint.Strong.Render("Largest single point of failure"))
-		for _, l := range wrap(r.Failures[r.Largest].Text+".", w, "  ") {
+		for _, l := range common.Wrap(r.Failures[r.Largest].Text+".", w, "  ") {
 			out = append(out, m.paint.Normal.Render(l))
 		}
 	}
@@ -194,7 +178,7 @@ func (m *Model) summary(r *analysis.Report, w int) []string {
 		if wa.Severity == analysis.SeverityNote {
 			style, mark = m.paint.Muted, "  i "
 		}
-		for _, l := range wrap(wa.Text+".", w, mark) {
+		for _, l := range common.Wrap(wa.Text+".", w, mark) {
 			out = append(out, style.Render(l))
 		}
 	}
@@ -217,7 +201,7 @@ func (m *Model) concentration(r *analysis.Report, w int) []string {
 func (m *Model) failures(r *analysis.Report, w int) []string {
 	out := []string{"", m.paint.Strong.Render("Points of failure")}
 	for _, f := range r.Failures {
-		for _, l := range wrap(f.Text, w, "  • ") {
+		for _, l := range common.Wrap(f.Text, w, "  • ") {
 			out = append(out, m.paint.Normal.Render(l))
 		}
 	}
@@ -233,7 +217,7 @@ func (m *Model) risk(title string, k *analysis.Risk, err error, w int) []string 
 	if k.UnitNote != "" {
 		note += " " + k.UnitNote + "."
 	}
-	for _, l := range wrap(note, w, "  ") {
+	for _, l := range common.Wrap(note, w, "  ") {
 		out = append(out, m.paint.Muted.Render(l))
 	}
 	dr := "-"
@@ -251,7 +235,7 @@ func (m *Model) risk(title string, k *analysis.Risk, err error, w int) []string 
 	if k.Worst12 != nil {
 		line += fmt.Sprintf(" · worst 12 months %s (%s → %s)", pct(k.Worst12.Return), k.Worst12.From, k.Worst12.To)
 	}
-	for _, l := range wrap(strings.TrimPrefix(line, "  "), w, "  ") {
+	for _, l := range common.Wrap(strings.TrimPrefix(line, "  "), w, "  ") {
 		out = append(out, m.paint.Normal.Render(l))
 	}
 
@@ -297,7 +281,7 @@ func (m *Model) risk(title string, k *analysis.Risk, err error, w int) []string 
 			out = append(out, m.paint.Muted.Render(fmt.Sprintf("  and %d more left out", len(k.Excluded)-i)))
 			break
 		}
-		for _, l := range wrap(e.Holding+": "+e.Reason, w, "  left out: ") {
+		for _, l := range common.Wrap(e.Holding+": "+e.Reason, w, "  left out: ") {
 			out = append(out, m.paint.Muted.Render(l))
 		}
 	}

@@ -1,6 +1,10 @@
 package common
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/charmbracelet/x/ansi"
+)
 
 // Table lays out columns two cells apart, indented by two: numbers
 // right-aligned, the columns in left (and the first) left-aligned.
@@ -49,6 +53,21 @@ func (t *Table) Lines(head, body func(string) string) []string {
 	out := []string{head(line(t.head))}
 	for _, r := range t.rows {
 		out = append(out, body(line(r)))
+	}
+	return out
+}
+
+// Wrap breaks s into lines of at most w cells, the first prefixed by
+// first and the rest indented to match.
+func Wrap(s string, w int, first string) []string {
+	indent := strings.Repeat(" ", Width(first))
+	out := strings.Split(ansi.Wordwrap(s, max(10, w-len(indent)), ""), "\n")
+	for i := range out {
+		if i == 0 {
+			out[i] = first + out[i]
+		} else {
+			out[i] = indent + out[i]
+		}
 	}
 	return out
 }

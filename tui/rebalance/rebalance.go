@@ -18,7 +18,6 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/x/ansi"
 
 	"codeberg.org/hardfolio/hardfolio/portfolio"
 	"codeberg.org/hardfolio/hardfolio/portfolio/history"
@@ -369,19 +368,6 @@ func pct(x float64) string {
 	return fmt.Sprintf("%.1f%%", 100*x)
 }
 
-func wrap(s string, w int, first string) []string {
-	indent := strings.Repeat(" ", common.Width(first))
-	out := strings.Split(ansi.Wordwrap(s, max(10, w-len(indent)), ""), "\n")
-	for i := range out {
-		if i == 0 {
-			out[i] = first + out[i]
-		} else {
-			out[i] = indent + out[i]
-		}
-	}
-	return out
-}
-
 func (m *Model) layout() {
 	if m.width <= 0 || m.Snap == nil {
 		m.pager.SetLines(nil)
@@ -419,13 +405,13 @@ func (m *Model) layout() {
 		lines = append(lines, "", m.input.View())
 		switch {
 		case m.inputMsg != "":
-			for _, l := range wrap(m.inputMsg, w, "  ") {
+			for _, l := range common.Wrap(m.inputMsg, w, "  ") {
 				lines = append(lines, m.paint.Warn.Render(l))
 			}
 		case m.editing == EditingTargets:
 			lines = append(lines, m.paint.Good.Render("  adds up to 100%: enter saves"))
 		default:
-			for _, l := range wrap(rebalance.TradeHelp, w, "  ") {
+			for _, l := range common.Wrap(rebalance.TradeHelp, w, "  ") {
 				lines = append(lines, m.paint.Muted.Render(l))
 			}
 		}
@@ -450,7 +436,7 @@ func (m *Model) planLines(r *Result, w int) []string {
 	pl := r.Plan
 	if pl == nil {
 		out := []string{""}
-		for _, l := range wrap(r.PlanErr.Error(), w, "") {
+		for _, l := range common.Wrap(r.PlanErr.Error(), w, "") {
 			out = append(out, m.paint.Warn.Render(l))
 		}
 		return out
@@ -459,18 +445,7 @@ func (m *Model) planLines(r *Result, w int) []string {
 	out := []string{"", m.paint.Strong.Render("Drift") + m.paint.Muted.Render(fmt.Sprintf("  net worth %s, trades settle in %s", u.Format(pl.Total), pl.Settlement))}
 	t := common.NewTable([]int{5}, "target", "now", "target", "drift", "band", "status", "after")
 	for _, g := range pl.Groups {
-		status := "within band"
-		if g.OutOfBand {
-			status = "OUT OF BAND"
-		}
-		if g.NeverSell {
-			status += ", never sold"
-		}
-		drift := g.Drift.Shift(2).StringFixed(2) + " pp"
-		if g.Drift.Sign() >= 0 {
-			drift = "+" + drift
-		}
-		t.Add(g.Target.Key, common.Percent(g.Weight), common.Percent(g.Target.Weight), drift, "±"+g.Width.Shift(2).StringFixed(2)+" pp", status, common.Percent(g.WeightAfter))
+		t.Add(g.Target.Key, common.Percent(g.Weight), common.Percent(g.Target.Weight), rebalance.Points(g.Drift), "±"+g.Width.Shift(2).StringFixed(2)+" pp", g.Status(), common.Percent(g.WeightAfter))
 	}
 	out = append(out, t.Lines(m.paint.Header.Render, m.paint.Normal.Render)...)
 	out = append(out, "", m.paint.Strong.Render("Plan"))
@@ -484,7 +459,7 @@ func (m *Model) planLines(r *Result, w int) []string {
 		out = append(out, m.paint.Normal.Render(fmt.Sprintf("  Total cost %s · realised gains FIFO %s, HIFO %s", u.Format(pl.Cost), u.Format(pl.GainFIFO), u.Format(pl.GainHIFO))))
 	}
 	for _, n := range pl.Notes {
-		for _, l := range wrap(n, w, "  Note: ") {
+		for _, l := range common.Wrap(n, w, "  Note: ") {
 			out = append(out, m.paint.Muted.Render(l))
 		}
 	}
@@ -516,7 +491,7 @@ func (m *Model) whatIfLines(r *Result, w int) []string {
 	}
 	out := []string{"", m.paint.Strong.Render(head) + m.paint.Muted.Render(keysHint)}
 	if r.WhatErr != nil {
-		for _, l := range wrap(r.WhatErr.Error(), w, "  ") {
+		for _, l := range common.Wrap(r.WhatErr.Error(), w, "  ") {
 			out = append(out, m.paint.Warn.Render(l))
 		}
 		return out
@@ -563,7 +538,7 @@ func (m *Model) whatIfLines(r *Result, w int) []string {
 	}
 	out = append(out, t.Lines(m.paint.Header.Render, m.paint.Normal.Render)...)
 	if b.Risk != nil {
-		for _, l := range wrap("Risk "+b.Risk.Window()+", rebalanced monthly.", w, "  ") {
+		for _, l := range common.Wrap("Risk "+b.Risk.Window()+", rebalanced monthly.", w, "  ") {
 			out = append(out, m.paint.Muted.Render(l))
 		}
 	}
@@ -583,7 +558,7 @@ func (m *Model) backtestLines(r *Result, w int) []string {
 	if bt.FromTargets {
 		what = "the targets"
 	}
-	for _, l := range wrap(fmt.Sprintf("%s replayed %s to %s (%d months) in %s, costs from the portfolio", what, bt.From, bt.To, bt.Months, bt.Unit.Name()), w, "  ") {
+	for _, l := range common.Wrap(fmt.Sprintf("%s replayed %s to %s (%d months) in %s, costs from the portfolio", what, bt.From, bt.To, bt.Months, bt.Unit.Name()), w, "  ") {
 		out = append(out, m.paint.Muted.Render(l))
 	}
 	t := common.NewTable(nil, "policy", "CAGR", "volatility", "max drawdown", "trades", "cost")
