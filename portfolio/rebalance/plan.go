@@ -286,8 +286,10 @@ func NewPlan(p *portfolio.Portfolio, opt Options) (*Plan, error) {
 			trades = append(trades, pl.buy(pr, g, members[g], delta)...)
 		}
 	}
-	if cashGroup < 0 && over.Sign() > 0 && buys >= 0 {
-		trades[buys] = pr.shrink(trades[buys], over)
+	if cashGroup < 0 && flow.Sign() > 0 && buys >= 0 {
+		// No cash to settle with (and so no new cash): purchases may not
+		// exceed sales.
+		trades[buys] = pr.shrink(trades[buys], flow)
 	}
 	pl.finish(p, v, of, pr, trades)
 	return pl, nil

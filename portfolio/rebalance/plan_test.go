@@ -312,3 +312,42 @@ func TestPlanErrors(t *testing.T) {
 		t.Errorf("cash with nowhere to go: %v", err)
 	}
 }
+
+// TestNoCashTarget: with bitcoin and gold only, sales pay for purchases
+// directly, and the largest purchase shrinks so that no money appears.
+func TestNoCashTarget(t *testing.T) {
+	p := demo(t)
+	var kept []portfolio.Holding
+	for _, h := range p.Holdings {
+		if h.Kind != portfolio.KindCash {
+			kept = append(kept, h)
+		}
+	}
+	p.Holdings = kept
+	p.Rebalance.Targets = []portfolio.Target{
+		{By: portfolio.ByAssetTarget, Key: "BTC", Weight: d("0.5")},
+		{By: portfolio.ByClassTarget, Key: "Gold", Weight: d("0.5")},
+	}
+	for _, unit := range []portfolio.Unit{"EUR", "USD", "XAU", portfolio.UnitSat} {
+		pl := plan(t, p, Options{Unit: unit})
+		if len(pl.Trades) == 0 {
+			t.Fatalf("%s: no trades", unit)
+		}
+		bought, sold := decimal.Zero, decimal.Zero
+		for _, tr := range pl.Trades {
+			if tr.Sell() {
+				sold = sold.Add(tr.Value)
+			} else {
+				bought = bought.Add(tr.Value)
+			}
+		}
+		if bought.GreaterThan(sold) {
+			t.Errorf("%s: buys %s with sales of %s", unit, bought, sold)
+		}
+		for _, g := range pl.Groups {
+			if g.DriftAfter.Abs().GreaterThan(d("0.01")) {
+				t.Errorf("%s: %s drifts %s after", unit, g.Target.Key, g.DriftAfter)
+			}
+		}
+	}
+}

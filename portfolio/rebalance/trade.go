@@ -591,6 +591,10 @@ func (pr *pricer) buyInto(target int, members []int, amount decimal.Decimal) (Tr
 // shrink buys value less in trade t, in whole units.
 func (pr *pricer) shrink(t Trade, value decimal.Decimal) Trade {
 	i := pr.p.HoldingIndex(t.Holding)
-	q := pr.quantityFor(i, decimal.Max(t.Value.Sub(value), decimal.Zero), true)
+	limit := decimal.Max(t.Value.Sub(value), decimal.Zero)
+	q := pr.quantityFor(i, limit, true)
+	if q.Sign() > 0 && pr.valueOf(i, q).GreaterThan(limit) {
+		q = q.Sub(quantum(&pr.p.Holdings[i])) // rounding the value up overshot
+	}
 	return pr.newTrade(i, t.Target, q, false)
 }
