@@ -35,20 +35,27 @@ type Group struct {
 	Weight    decimal.Decimal
 	Drift     decimal.Decimal
 	OutOfBand bool
-	NeverSell bool // a constraint forbids selling it
+	// NeverSell is set when a constraint forbids selling any of it;
+	// Kept is the value of its holdings that may not be sold.
+	NeverSell bool
+	Kept      decimal.Decimal
 	// After the plan.
 	ValueAfter, WeightAfter, DriftAfter decimal.Decimal
 }
 
 // Status says where the group stands: "within band", "OUT OF BAND", and
-// ", never sold" when a constraint forbids selling it.
+// ", never sold" (or ", partly never sold") when a constraint forbids
+// selling it.
 func (g *Group) Status() string {
 	s := "within band"
 	if g.OutOfBand {
 		s = "OUT OF BAND"
 	}
-	if g.NeverSell {
+	switch {
+	case g.NeverSell:
 		s += ", never sold"
+	case g.Kept.Sign() > 0:
+		s += ", partly never sold"
 	}
 	return s
 }
@@ -136,8 +143,9 @@ func NewPlan(p *portfolio.Portfolio, opt Options) (*Plan, error) {
 	members := make([][]int, len(s.Targets))
 	for g, t := range s.Targets {
 		b := bandOf(s, t)
-		pl.Groups[g] = Group{Target: t, Band: b, Width: b.Width(t.Weight), Value: decimal.Zero}
+		pl.Groups[g] = Group{Target: t, Band: b, Width: b.Width(t.Weight), Value: decimal.Zero, Kept: decimal.Zero}
 	}
+	sellable := make([][]int, len(s.Targets)) // members that may be sold
 	for i, g := range of {
 		if g < 0 {
 			continue
@@ -146,11 +154,18 @@ func NewPlan(p *portfolio.Portfolio, opt Options) (*Plan, error) {
 		G := &pl.Groups[g]
 		G.Holdings = append(G.Holdings, p.Holdings[i].ID)
 		G.Value = G.Value.Add(v.Lines[i].Value)
+		kept := false
 		for _, n := range never {
-			if Matches(n, &p.Holdings[i]) || strings.EqualFold(n, G.Target.Key) {
-				G.NeverSell = true
-			}
+			kept = kept || Matches(n, &p.Holdings[i]) || strings.EqualFold(n, G.Target.Key)
 		}
+		if kept {
+			G.Kept = G.Kept.Add(v.Lines[i].Value)
+		} else {
+			sellable[g] = append(sellable[g], i)
+		}
+	}
+	for g := range pl.Groups {
+		pl.Groups[g].NeverSell = len(members[g]) > 0 && len(sellable[g]) == 0
 	}
 	anyOut := false
 	for g := range pl.Groups {
@@ -203,8 +218,8 @@ func NewPlan(p *portfolio.Portfolio, opt Options) (*Plan, error) {
 	total := v.Total.Add(pl.NewCash)
 	floor := make([]decimal.Decimal, len(pl.Groups))
 	for g := range pl.Groups {
-		floor[g] = decimal.Zero
-		if opt.BuyOnly || pl.Groups[g].NeverSell {
+		floor[g] = pl.Groups[g].Kept
+		if opt.BuyOnly {
 			floor[g] = pl.Groups[g].Value
 		}
 	}
@@ -239,7 +254,7 @@ func NewPlan(p *portfolio.Portfolio, opt Options) (*Plan, error) {
 		planned = planned.Add(delta)
 		var ts []Trade
 		if delta.IsNegative() {
-			ts = pl.sell(pr, g, members[g], delta.Neg())
+			ts = pl.sell(pr, g, sellable[g], delta.Neg())
 		} else {
 			if len(members[g]) == 0 {
 				return nil, fmt.Errorf("target %q: no holding to buy into: add a holding of it first", pl.Groups[g].Target.Key)
@@ -281,7 +296,7 @@ func NewPlan(p *portfolio.Portfolio, opt Options) (*Plan, error) {
 			continue
 		}
 		if delta.IsNegative() {
-			trades = append(trades, pl.sell(pr, g, members[g], delta.Neg())...)
+			trades = append(trades, pl.sell(pr, g, sellable[g], delta.Neg())...)
 		} else if len(members[g]) > 0 {
 			trades = append(trades, pl.buy(pr, g, members[g], delta)...)
 		}

@@ -351,3 +351,70 @@ func TestNoCashTarget(t *testing.T) {
 		}
 	}
 }
+
+// TestBitcoinLegs: selling bitcoin takes the exchange's first (no
+// on-chain fee), then sends from the hardware wallet, naming the
+// watch-only wallet linked to the holding and the fee.
+func TestBitcoinLegs(t *testing.T) {
+	p := demo(t)
+	p.Rebalance.NeverSell = nil
+	p.Rebalance.Targets[0].Weight, p.Rebalance.Targets[1].Weight = d("0.05"), d("0.75")
+	i := p.HoldingIndex("btc-ledger")
+	p.Holdings[i].Wallet = "cold"
+	p.Wallets = append(p.Wallets, portfolio.WalletConfig{ID: "cold", Name: "Cold storage"})
+	pl := plan(t, p, Options{})
+	var order []string
+	for _, tr := range pl.Trades {
+		if tr.Kind != portfolio.KindBTC {
+			continue
+		}
+		order = append(order, tr.Holding)
+		if !tr.Sell() {
+			t.Errorf("bitcoin over target is bought: %+v", tr)
+		}
+		switch tr.Holding {
+		case "btc-kraken":
+			if tr.Wallet != nil || !tr.Cost.IsZero() {
+				t.Errorf("the exchange's sale has an on-chain leg %+v", tr.Wallet)
+			}
+			// The whole exchange balance goes first.
+			if !tr.Quantity.Neg().Equal(p.Holdings[p.HoldingIndex("btc-kraken")].Quantity()) {
+				t.Errorf("exchange sale %s", tr.Quantity)
+			}
+		case "btc-ledger":
+			l := tr.Wallet
+			if l == nil || !l.Out || l.Wallet != "Cold storage" || l.FeeSats != 12*portfolio.DefaultTxVBytes {
+				t.Fatalf("hardware wallet leg %+v", l)
+			}
+			if s := l.String(); s != "send from Ledger Nano S Plus (wallet Cold storage), fee ≈ 1,692 sat (12 sat/vB × 141 vB)" {
+				t.Errorf("leg %q", s)
+			}
+		}
+	}
+	if strings.Join(order, " ") != "btc-kraken btc-ledger" {
+		t.Errorf("bitcoin sold from %v, want the exchange first", order)
+	}
+}
+
+// TestNeverSellOneHolding: never selling the Ledger's bitcoin still lets
+// the plan sell the exchange's, and the target keeps at least the
+// Ledger's value.
+func TestNeverSellOneHolding(t *testing.T) {
+	p := demo(t)
+	p.Rebalance.NeverSell = []string{"btc-ledger"}
+	p.Rebalance.Targets[0].Weight, p.Rebalance.Targets[1].Weight = d("0.05"), d("0.75")
+	pl := plan(t, p, Options{})
+	checkTrades(t, p, pl)
+	sold := false
+	for _, tr := range pl.Trades {
+		if tr.Holding == "btc-ledger" {
+			t.Errorf("sold the Ledger's bitcoin: %+v", tr)
+		}
+		sold = sold || tr.Holding == "btc-kraken" && tr.Sell()
+	}
+	g := pl.Groups[0]
+	ledger := portfolio.Valuate(p, "EUR", testNow).Lines[p.HoldingIndex("btc-ledger")].Value
+	if !sold || g.NeverSell || !g.Kept.Equal(ledger) || g.ValueAfter.LessThan(ledger) || g.Status() != "OUT OF BAND, partly never sold" {
+		t.Errorf("exchange sold %v; group %+v, status %q", sold, g, g.Status())
+	}
+}
