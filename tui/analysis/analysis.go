@@ -195,7 +195,7 @@ func (m *Model) concentration(r *analysis.Report, w int) []string {
 		}
 		t.Add(c.Dimension.String(), fmt.Sprint(len(c.Slices)), fmt.Sprintf("%.3f", c.Herfindahl), fmt.Sprintf("%.2f", c.Effective), largest)
 	}
-	return append(out, t.Lines(m.paint.Header.Render, m.paint.Normal.Render)...)
+	return append(out, t.Lines(m.paint.Header.Render, common.Every(m.paint.Normal.Render))...)
 }
 
 func (m *Model) failures(r *analysis.Report, w int) []string {
@@ -256,7 +256,7 @@ func (m *Model) risk(title string, k *analysis.Risk, err error, w int) []string 
 		}
 		t.Add(row...)
 	}
-	out = append(out, t.Lines(m.paint.Header.Render, m.paint.Normal.Render)...)
+	out = append(out, t.Lines(m.paint.Header.Render, common.Every(m.paint.Normal.Render))...)
 	out = append(out, m.paint.Muted.Render("  the columns after risk share are the correlations of monthly returns"), "")
 
 	// The holdings that carry the most risk, in order.
@@ -272,7 +272,7 @@ func (m *Model) risk(title string, k *analysis.Risk, err error, w int) []string 
 		}
 		ht.Add(h.Label, follows, pct(h.Weight), pct(h.Contribution))
 	}
-	out = append(out, ht.Lines(m.paint.Header.Render, m.paint.Normal.Render)...)
+	out = append(out, ht.Lines(m.paint.Header.Render, common.Every(m.paint.Normal.Render))...)
 	if n := len(hs) - maxHoldings; n > 0 {
 		out = append(out, m.paint.Muted.Render(fmt.Sprintf("  and %d more holdings with smaller shares of the risk (hardfolio analyze lists all)", n)))
 	}

@@ -7,15 +7,16 @@ import (
 )
 
 // Table lays out columns two cells apart, indented by two: numbers
-// right-aligned, the columns in left (and the first) left-aligned.
+// right-aligned, the first column and those named left-aligned. The
+// Analysis and Stress screens draw their figures with it.
 type Table struct {
 	left map[int]bool
 	head []string
 	rows [][]string
 }
 
-// NewTable returns a table with the given header; the columns in left
-// (and the first) are left-aligned.
+// NewTable starts a table with the heading head; the columns in left (and
+// the first) are left-aligned.
 func NewTable(left []int, head ...string) *Table {
 	t := &Table{left: map[int]bool{0: true}, head: head}
 	for _, c := range left {
@@ -27,8 +28,9 @@ func NewTable(left []int, head ...string) *Table {
 // Add appends a row.
 func (t *Table) Add(cells ...string) { t.rows = append(t.rows, cells) }
 
-// Lines draws the table: the header through head, the rows through body.
-func (t *Table) Lines(head, body func(string) string) []string {
+// Lines lays the table out: the heading painted by head, row i by
+// body(i, line).
+func (t *Table) Lines(head func(string) string, body func(i int, line string) string) []string {
 	width := make([]int, len(t.head))
 	for _, r := range append([][]string{t.head}, t.rows...) {
 		for i, c := range r {
@@ -51,8 +53,8 @@ func (t *Table) Lines(head, body func(string) string) []string {
 		return strings.TrimRight(b.String(), " ")
 	}
 	out := []string{head(line(t.head))}
-	for _, r := range t.rows {
-		out = append(out, body(line(r)))
+	for i, r := range t.rows {
+		out = append(out, body(i, line(r)))
 	}
 	return out
 }
@@ -70,4 +72,9 @@ func Wrap(s string, w int, first string) []string {
 		}
 	}
 	return out
+}
+
+// Every paints every row of a table alike.
+func Every(paint func(string) string) func(int, string) string {
+	return func(_ int, line string) string { return paint(line) }
 }

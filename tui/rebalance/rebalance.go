@@ -447,7 +447,7 @@ func (m *Model) planLines(r *Result, w int) []string {
 	for _, g := range pl.Groups {
 		t.Add(g.Target.Key, common.Percent(g.Weight), common.Percent(g.Target.Weight), rebalance.Points(g.Drift), "±"+g.Width.Shift(2).StringFixed(2)+" pp", g.Status(), common.Percent(g.WeightAfter))
 	}
-	out = append(out, t.Lines(m.paint.Header.Render, m.paint.Normal.Render)...)
+	out = append(out, t.Lines(m.paint.Header.Render, common.Every(m.paint.Normal.Render))...)
 	out = append(out, "", m.paint.Strong.Render("Plan"))
 	if pl.InBands {
 		return append(out, m.paint.Good.Render("  Every target is within its band: nothing to trade."))
@@ -476,7 +476,7 @@ func (m *Model) tradeLines(trades []rebalance.Trade, p *portfolio.Portfolio, u p
 		}
 		t.Add(tr.Side(), tr.Holding, tr.Amount(h), portfolio.FormatDecimal(tr.Value, u.Scale()), portfolio.FormatDecimal(tr.Cost, u.Scale()), note)
 	}
-	return t.Lines(m.paint.Header.Render, m.paint.Normal.Render)
+	return t.Lines(m.paint.Header.Render, common.Every(m.paint.Normal.Render))
 }
 
 func (m *Model) whatIfLines(r *Result, w int) []string {
@@ -536,7 +536,7 @@ func (m *Model) whatIfLines(r *Result, w int) []string {
 		t.Add("Compound return a year", pct(b.Risk.AnnualReturn), pct(a.Risk.AnnualReturn))
 		t.Add("Max drawdown", pct(b.Risk.MaxDrawdown.Depth), pct(a.Risk.MaxDrawdown.Depth))
 	}
-	out = append(out, t.Lines(m.paint.Header.Render, m.paint.Normal.Render)...)
+	out = append(out, t.Lines(m.paint.Header.Render, common.Every(m.paint.Normal.Render))...)
 	if b.Risk != nil {
 		for _, l := range common.Wrap("Risk "+b.Risk.Window()+", rebalanced monthly.", w, "  ") {
 			out = append(out, m.paint.Muted.Render(l))
@@ -565,5 +565,5 @@ func (m *Model) backtestLines(r *Result, w int) []string {
 	for _, p := range bt.Results {
 		t.Add(p.Policy.Name, pct(p.CAGR), pct(p.Volatility), pct(p.MaxDrawdown), fmt.Sprint(p.Trades), bt.ValuationUnit.Format(bt.Money(p.Cost)))
 	}
-	return append(out, t.Lines(m.paint.Header.Render, m.paint.Normal.Render)...)
+	return append(out, t.Lines(m.paint.Header.Render, common.Every(m.paint.Normal.Render))...)
 }
