@@ -50,9 +50,6 @@ type Target struct {
 	Band   *Band
 }
 
-// Name is the target as the user writes it: "Gold", "BTC".
-func (t Target) Name() string { return t.Key }
-
 // Band is a tolerance around a target weight: Abs is an absolute drift in
 // shares of net worth (0.05 for 5 percentage points), Rel a drift relative
 // to the target (0.25 for a quarter of it). With both set the narrower
@@ -146,8 +143,8 @@ type WhatIf struct {
 
 // WhatIfTrade changes one holding by Quantity in its natural unit (BTC,
 // pieces of gold, shares or units, currency): negative sells, positive
-// buys. Cost is what the trade costs, in CostCurrency, paid from the cash
-// holding Funding ("" when free or unfunded).
+// buys. Cost is what the trade costs, in CostCurrency, paid from the
+// largest cash holding in that currency; zero when free.
 type WhatIfTrade struct {
 	Holding      string
 	Quantity     decimal.Decimal

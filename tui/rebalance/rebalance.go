@@ -457,6 +457,7 @@ func (m *Model) planLines(r *Result, w int) []string {
 	} else {
 		out = append(out, m.tradeLines(pl.Trades, r.snapshot.Portfolio, u)...)
 		out = append(out, m.paint.Normal.Render(fmt.Sprintf("  Total cost %s · realised gains FIFO %s, HIFO %s", u.Format(pl.Cost), u.Format(pl.GainFIFO), u.Format(pl.GainHIFO))))
+		out = append(out, m.gainLines(pl.Trades, u)...)
 	}
 	for _, n := range pl.Notes {
 		for _, l := range common.Wrap(n, w, "  Note: ") {
@@ -477,6 +478,29 @@ func (m *Model) tradeLines(trades []rebalance.Trade, p *portfolio.Portfolio, u p
 		t.Add(tr.Side(), tr.Holding, tr.Amount(h), portfolio.FormatDecimal(tr.Value, u.Scale()), portfolio.FormatDecimal(tr.Cost, u.Scale()), note)
 	}
 	return t.Lines(m.paint.Header.Render, common.Every(m.paint.Normal.Render))
+}
+
+// gainLines lists each sale's realised gain under FIFO and HIFO, with
+// the quantity sold beyond the recorded lots.
+func (m *Model) gainLines(trades []rebalance.Trade, u portfolio.Unit) []string {
+	t := common.NewTable(nil, "sale", "lots FIFO", "gain FIFO", "lots HIFO", "gain HIFO", "no lot recorded")
+	n := 0
+	for _, tr := range trades {
+		g := tr.Gains
+		if g == nil {
+			continue
+		}
+		n++
+		noBasis := "-"
+		if g.FIFO.NoBasis.Sign() > 0 {
+			noBasis = g.FIFO.NoBasis.String()
+		}
+		t.Add(tr.Holding, fmt.Sprint(len(g.FIFO.Sales)), u.Format(g.FIFO.Gain), fmt.Sprint(len(g.HIFO.Sales)), u.Format(g.HIFO.Gain), noBasis)
+	}
+	if n == 0 {
+		return nil
+	}
+	return append([]string{""}, t.Lines(m.paint.Header.Render, common.Every(m.paint.Normal.Render))...)
 }
 
 func (m *Model) whatIfLines(r *Result, w int) []string {
