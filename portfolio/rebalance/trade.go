@@ -76,7 +76,8 @@ func (l *WalletLeg) String() string {
 }
 
 // Amount writes the quantity with its natural unit and sign:
-// "+1,234,567 sats", "-10 sh GLD", "-1 × 1 kg bar", "+3,000.00 EUR".
+// "+1,234,567 sats", "-10 sh GLD", "-1 × 1 kg bar (32.148 oz fine)",
+// "+3,000.00 EUR".
 func (t *Trade) Amount(h *portfolio.Holding) string {
 	sign := "+"
 	q := t.Quantity
@@ -91,7 +92,8 @@ func (t *Trade) Amount(h *portfolio.Holding) string {
 		if form == "" {
 			form = "piece"
 		}
-		return fmt.Sprintf("%s%s × %s %s %s", sign, q, h.Weight, h.WeightUnit, form)
+		oz := portfolio.ToTroyOunces(h.Weight, h.WeightUnit).Mul(h.Fineness).Mul(q)
+		return fmt.Sprintf("%s%s × %s %s %s (%s oz fine)", sign, q, h.Weight, h.WeightUnit, form, oz.StringFixed(3))
 	case portfolio.KindETF:
 		return sign + q.String() + " sh " + h.Ticker
 	case portfolio.KindOther:
