@@ -36,7 +36,7 @@ func encode(t *testing.T, p *portfolio.Portfolio) string {
 func TestRebalanceScreenIsThePackage(t *testing.T) {
 	m := newDemo(t, 120, 40)
 	r := rebalanceScreen(t, m)
-	want := rebalance.Compute(m.Snapshot(), "")
+	want := rebalance.Compute(m.Snapshot(), "", "")
 	got := r.Result()
 	if encode(t, got.Plan.After()) != encode(t, want.Plan.After()) || !got.Plan.Cost.Equal(want.Plan.Cost) {
 		t.Error("the screen's plan differs from the package's")
@@ -146,5 +146,40 @@ func TestRebalanceSaveWhatIf(t *testing.T) {
 	tuitest.Type(m, "No Vault")
 	if !strings.Contains(r.InputMessage(), "exists already") {
 		t.Errorf("message %q for a name in use", r.InputMessage())
+	}
+}
+
+// TestRebalanceOpenAndDeleteSaved: a saved what-if opens on the screen
+// as it replays, applies, and is deleted with undo.
+func TestRebalanceOpenAndDeleteSaved(t *testing.T) {
+	m := newDemo(t, 120, 40)
+	km := m.Context().Keys
+	r := rebalanceScreen(t, m)
+	tuitest.Press(m, km.RebalWhatIf)
+	tuitest.Type(m, "move 2% from GLD to BTC")
+	tuitest.Press(m, km.Accept)
+	typed := encode(t, r.Result().Compare.WhatIf.After)
+	tuitest.Press(m, km.RebalSave)
+	tuitest.Type(m, "more btc")
+	tuitest.Press(m, km.Accept)
+	tuitest.Press(m, km.RebalDiscard)
+	tuitest.Press(m, km.RebalOpen)
+	res := r.Result()
+	if res.Saved != "more btc" || res.WhatErr != nil || res.Compare == nil {
+		t.Fatalf("opened %q: %v", res.Saved, res.WhatErr)
+	}
+	// The replay gives the typed what-if's holdings (the saved copy also
+	// carries the what-if itself).
+	got := encode(t, res.Compare.WhatIf.After)
+	if i := strings.Index(typed, "[[price]]"); !strings.Contains(got, typed[strings.Index(typed, "[[holding]]"):i]) {
+		t.Error("the saved what-if does not replay to the typed one's holdings")
+	}
+	tuitest.Press(m, km.RebalDelete)
+	if m.Portfolio().Rebalance.WhatIf("more btc") != nil {
+		t.Fatal("not deleted")
+	}
+	tuitest.Press(m, km.Undo)
+	if m.Portfolio().Rebalance.WhatIf("more btc") == nil {
+		t.Fatal("undo did not bring the saved what-if back")
 	}
 }

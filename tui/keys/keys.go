@@ -72,6 +72,8 @@ type KeyMap struct {
 	RebalDiscard key.Binding
 	RebalApply   key.Binding
 	RebalSave    key.Binding
+	RebalOpen    key.Binding
+	RebalDelete  key.Binding
 
 	// The send form.
 	AddRecipient    key.Binding
@@ -147,6 +149,8 @@ func DefaultKeyMap() *KeyMap {
 		RebalDiscard: key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "discard the what-if (back to the plan)")),
 		RebalApply:   key.NewBinding(key.WithKeys("A"), key.WithHelp("A", "apply the plan or what-if to the portfolio (u undoes)")),
 		RebalSave:    key.NewBinding(key.WithKeys("S"), key.WithHelp("S", "save the what-if under a name")),
+		RebalOpen:    key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "open the next saved what-if")),
+		RebalDelete:  key.NewBinding(key.WithKeys("D"), key.WithHelp("D", "delete the saved what-if on screen (u undoes)")),
 
 		AddRecipient:    key.NewBinding(key.WithKeys("ctrl+n"), key.WithHelp("ctrl+n", "add a recipient")),
 		RemoveRecipient: key.NewBinding(key.WithKeys("ctrl+x"), key.WithHelp("ctrl+x", "remove this recipient")),
@@ -198,7 +202,7 @@ func (km *KeyMap) MonteCarlo() []key.Binding {
 
 // Rebalance lists the bindings of the Rebalance screen, for help.
 func (km *KeyMap) Rebalance() []key.Binding {
-	return []key.Binding{km.RebalTargets, km.RebalWhatIf, km.RebalDiscard, km.RebalSave, km.RebalApply}
+	return []key.Binding{km.RebalTargets, km.RebalWhatIf, km.RebalDiscard, km.RebalSave, km.RebalOpen, km.RebalDelete, km.RebalApply}
 }
 
 // SendForm lists the bindings of the send form beyond those of every

@@ -50,6 +50,8 @@ type Model struct {
 	of          *common.Snapshot
 
 	trades   string // the what-if typed, "" for the plan
+	saved    string // the saved what-if on screen, "" for none
+	asked2   string // the saved what-if last sent
 	editing  Editing
 	input    textinput.Model
 	inputMsg string // what is wrong with the input, as typed
@@ -69,6 +71,7 @@ type Result struct {
 	Back     *rebalance.Backtest
 	BackErr  error
 	Trades   string
+	Saved    string
 	snapshot *common.Snapshot
 }
 
@@ -124,24 +127,31 @@ func (m *Model) InputMessage() string { return m.inputMsg }
 // snapshot and what-if on screen unless that is done or under way.
 func (m *Model) Load() tea.Cmd {
 	snap := m.Snap
-	if snap == nil || (snap == m.asked && m.trades == m.askedTrades) {
+	if snap == nil || (snap == m.asked && m.trades == m.askedTrades && m.saved == m.asked2) {
 		return nil
 	}
-	m.asked, m.askedTrades = snap, m.trades
+	m.asked, m.askedTrades, m.asked2 = snap, m.trades, m.saved
 	m.gen++
-	gen, trades := m.gen, m.trades
-	return func() tea.Msg { return resultMsg{gen: gen, res: Compute(snap, trades)} }
+	gen, trades, saved := m.gen, m.trades, m.saved
+	return func() tea.Msg { return resultMsg{gen: gen, res: Compute(snap, trades, saved)} }
 }
 
-// Compute plans the snapshot's portfolio, tries the what-if trades (the
-// plan when trades is empty) and backtests the policies.
-func Compute(snap *common.Snapshot, trades string) *Result {
+// Compute plans the snapshot's portfolio, tries the what-if (the saved
+// one named saved, else the trades typed, else the plan) and backtests
+// the policies.
+func Compute(snap *common.Snapshot, trades, saved string) *Result {
 	p := snap.Portfolio
-	r := &Result{Trades: trades, snapshot: snap}
+	r := &Result{Trades: trades, Saved: saved, snapshot: snap}
 	d, herr := history.Load()
 	r.Plan, r.PlanErr = rebalance.NewPlan(p, rebalance.Options{Unit: snap.Unit, Now: snap.AsOf})
 	var w *rebalance.WhatIf
 	switch {
+	case saved != "":
+		if sw := p.Rebalance.WhatIf(saved); sw == nil {
+			r.WhatErr = fmt.Errorf("no saved what-if named %q", saved)
+		} else {
+			w, r.WhatErr = rebalance.Load(p, *sw, snap.Unit, snap.AsOf)
+		}
 	case trades != "":
 		w, r.WhatErr = rebalance.NewWhatIf(p, trades, snap.Unit, snap.AsOf)
 	case r.Plan != nil && len(r.Plan.Trades) > 0:
@@ -184,11 +194,15 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		case key.Matches(msg, km.RebalWhatIf):
 			m.startEditing(EditingWhatIf, "What if: ", m.trades, "move 5% from GLD to BTC; sell the vault bar")
 			return m, nil
+		case key.Matches(msg, km.RebalOpen):
+			return m, m.openNext()
+		case key.Matches(msg, km.RebalDelete):
+			return m, m.deleteSaved()
 		case key.Matches(msg, km.RebalDiscard):
-			if m.trades == "" {
+			if m.trades == "" && m.saved == "" {
 				return m, nil
 			}
-			m.trades = ""
+			m.trades, m.saved = "", ""
 			m.layout()
 			return m, tea.Batch(m.Load(), common.Status(common.Info, "What-if discarded"))
 		case key.Matches(msg, km.RebalApply):
@@ -241,10 +255,55 @@ func (m *Model) check() {
 // what-if shown.
 func (m *Model) current() *rebalance.WhatIf {
 	r := m.res
-	if r == nil || r.Compare == nil || m.of != m.Snap || r.Trades != m.trades {
+	if r == nil || r.Compare == nil || m.of != m.Snap || r.Trades != m.trades || r.Saved != m.saved {
 		return nil
 	}
 	return r.Compare.WhatIf
+}
+
+// openNext shows the next saved what-if, after the last the plan again.
+func (m *Model) openNext() tea.Cmd {
+	ws := m.Portfolio().Rebalance.WhatIfs
+	if len(ws) == 0 {
+		return common.Status(common.Info, "No saved what-ifs: "+m.Keys.RebalSave.Help().Key+" saves the one on screen")
+	}
+	next := 0
+	for i, w := range ws {
+		if strings.EqualFold(w.Name, m.saved) {
+			next = i + 1
+		}
+	}
+	m.trades = ""
+	if next < len(ws) {
+		m.saved = ws[next].Name
+	} else {
+		m.saved = ""
+	}
+	m.layout()
+	return m.Load()
+}
+
+// deleteSaved asks the root to save the portfolio without the saved
+// what-if on screen (undo brings it back).
+func (m *Model) deleteSaved() tea.Cmd {
+	if m.saved == "" {
+		return common.Status(common.Info, "No saved what-if on screen: "+m.Keys.RebalOpen.Help().Key+" opens one")
+	}
+	if why := m.EditBlocked(); why != "" {
+		return common.Status(common.Warn, why)
+	}
+	q := m.Portfolio().Clone()
+	kept := q.Rebalance.WhatIfs[:0]
+	for _, w := range q.Rebalance.WhatIfs {
+		if !strings.EqualFold(w.Name, m.saved) {
+			kept = append(kept, w)
+		}
+	}
+	q.Rebalance.WhatIfs = kept
+	name := m.saved
+	m.saved = ""
+	m.saveID = m.NextID()
+	return common.RequestSave(m.saveID, q, fmt.Sprintf("Deleted the saved what-if %q", name))
 }
 
 // save asks the root to save the portfolio with the what-if on screen
@@ -288,7 +347,7 @@ func (m *Model) editKey(msg tea.KeyMsg) tea.Cmd {
 		if m.editing == EditingWhatIf {
 			m.editing = NotEditing
 			m.input.Blur()
-			m.trades = text
+			m.trades, m.saved = text, ""
 			m.layout()
 			return m.Load()
 		}
@@ -327,10 +386,13 @@ func (m *Model) apply() tea.Cmd {
 	q := w.After.Clone()
 	q.Rebalance.WhatIfs = append([]portfolio.WhatIf(nil), m.Portfolio().Rebalance.WhatIfs...)
 	desc := "Applied the rebalancing plan"
-	if r.Trades != "" {
+	switch {
+	case r.Saved != "":
+		desc = fmt.Sprintf("Applied the saved what-if %q", r.Saved)
+	case r.Trades != "":
 		desc = "Applied what-if: " + r.Trades
 	}
-	m.trades = ""
+	m.trades, m.saved = "", ""
 	m.saveID = m.NextID()
 	return common.RequestSave(m.saveID, q, desc)
 }
@@ -345,7 +407,7 @@ func (m *Model) ShortHelp() []key.Binding {
 		return []key.Binding{km.Accept, km.Cancel}
 	}
 	b := []key.Binding{km.RebalTargets, km.RebalWhatIf}
-	if m.trades != "" {
+	if m.trades != "" || m.saved != "" {
 		b = append(b, km.RebalDiscard)
 	}
 	return append(b, km.RebalSave, km.RebalApply)
@@ -378,7 +440,7 @@ func (m *Model) layout() {
 	s := &p.Rebalance
 	title := m.paint.Title.Render("Rebalance")
 	info := "in " + string(m.Unit())
-	if m.res != nil && (m.of != m.Snap || m.res.Trades != m.trades) {
+	if m.res != nil && (m.of != m.Snap || m.res.Trades != m.trades || m.res.Saved != m.saved) {
 		info = "updating… · " + info
 	}
 	lines := []string{title + common.PadLeft(m.paint.Muted.Render(info), max(1, w-common.Width(title)))}
@@ -399,7 +461,7 @@ func (m *Model) layout() {
 		for _, x := range s.WhatIfs {
 			names = append(names, x.Name)
 		}
-		lines = append(lines, m.paint.Muted.Render("Saved what-ifs: "+strings.Join(names, ", ")+" (hardfolio whatif show NAME)"))
+		lines = append(lines, m.paint.Muted.Render("Saved what-ifs: "+strings.Join(names, ", ")))
 	}
 	if m.editing != NotEditing {
 		lines = append(lines, "", m.input.View())
@@ -506,12 +568,18 @@ func (m *Model) gainLines(trades []rebalance.Trade, u portfolio.Unit) []string {
 func (m *Model) whatIfLines(r *Result, w int) []string {
 	km := m.Keys
 	head := "What-if: the plan"
-	if r.Trades != "" {
+	switch {
+	case r.Saved != "":
+		head = fmt.Sprintf("What-if %q (saved)", r.Saved)
+	case r.Trades != "":
 		head = "What-if: " + r.Trades
 	}
 	keysHint := fmt.Sprintf("  %s types trades · %s saves · %s applies", km.RebalWhatIf.Help().Key, km.RebalSave.Help().Key, km.RebalApply.Help().Key)
-	if r.Trades != "" {
+	if r.Trades != "" || r.Saved != "" {
 		keysHint += fmt.Sprintf(" · %s discards", km.RebalDiscard.Help().Key)
+	}
+	if len(m.Portfolio().Rebalance.WhatIfs) > 0 {
+		keysHint += fmt.Sprintf(" · %s opens a saved one", km.RebalOpen.Help().Key)
 	}
 	out := []string{"", m.paint.Strong.Render(head) + m.paint.Muted.Render(keysHint)}
 	if r.WhatErr != nil {
@@ -526,7 +594,7 @@ func (m *Model) whatIfLines(r *Result, w int) []string {
 	}
 	wi := c.WhatIf
 	u := wi.Unit
-	if r.Trades != "" {
+	if r.Trades != "" || r.Saved != "" {
 		out = append(out, m.tradeLines(wi.Trades, wi.Before, u)...)
 	}
 	b, a := c.Before, c.After
