@@ -120,6 +120,7 @@ func TestJSONKeysDocumented(t *testing.T) {
 		"rebalance":       {{"rebalance"}, {"rebalance", "--cash", "10000 EUR", "--buy-only"}, {"rebalance", "--never-sell", "gld,iau,maples"}},
 		"whatif":          {{"whatif", "--plan"}, {"whatif", "sell", "the", "vault", "bar"}},
 		"backtest":        {{"backtest"}, {"backtest", "--unit", "XAU"}},
+		"stress":          {{"stress"}, {"stress", "--scenario", "gfc-2008", "--unit", "XAU"}},
 	}
 	// The rebalancing commands need targets covering every holding, and
 	// the other-kind holding added above has neither a target nor a

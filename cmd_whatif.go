@@ -15,6 +15,7 @@ import (
 	"codeberg.org/hardfolio/hardfolio/portfolio/analysis"
 	"codeberg.org/hardfolio/hardfolio/portfolio/history"
 	"codeberg.org/hardfolio/hardfolio/portfolio/rebalance"
+	"codeberg.org/hardfolio/hardfolio/portfolio/stress"
 )
 
 // newWhatIfCmd is "hardfolio whatif": trades tried on a copy of the
@@ -407,7 +408,31 @@ func writeWhatIfText(w io.Writer, c *rebalance.Comparison) {
 	if b.Risk == nil && b.RiskErr != nil {
 		fmt.Fprintf(w, "\nNo risk figures: %v\n", b.RiskErr)
 	}
+	writeWhatIfStress(w, c)
 }
+
+// writeWhatIfStress is the stress table of both sides: the change in
+// what is owned once each scenario has run its course, and the share of
+// today's net worth reachable 30 days in.
+func writeWhatIfStress(w io.Writer, c *rebalance.Comparison) {
+	fmt.Fprintln(w)
+	if c.StressErr != nil {
+		fmt.Fprintf(w, "No stress figures: %v\n", c.StressErr)
+		return
+	}
+	fmt.Fprintln(w, "Stress tests, before and after")
+	t := newTable("SCENARIO", "CHANGE BEFORE", "CHANGE AFTER", "DAY 30 BEFORE", "DAY 30 AFTER").alignRight(1, 2, 3, 4)
+	for _, r := range c.Stress {
+		t.add(r.Scenario.ID, signedPercent(stress.Share(r.Before.Change(), r.Before.Before)), signedPercent(stress.Share(r.After.Change(), r.After.Before)),
+			percent(stress.Share(r.Before.Accessible[whatIfDay], r.Before.Before)), percent(stress.Share(r.After.Accessible[whatIfDay], r.After.Before)))
+	}
+	t.write(w, "  ")
+	fmt.Fprintln(w, "\nCHANGE is in what you own once the scenario has run its course; DAY 30 is what you can reach 30 days in,")
+	fmt.Fprintln(w, "as a share of that side's net worth today. Details: hardfolio stress --scenario ID.")
+}
+
+// whatIfDay indexes stress.Checkpoints: day 30.
+const whatIfDay = 2
 
 func gainsOf(trades []rebalance.Trade) (fifo, hifo decimal.Decimal) {
 	fifo, hifo = decimal.Zero, decimal.Zero
@@ -454,18 +479,42 @@ type targetWeightsJSON struct {
 	After  string `json:"after"`
 }
 
+type whatIfStressSideJSON struct {
+	NetWorth   string   `json:"net_worth"`
+	After      string   `json:"after"`
+	Change     string   `json:"change"`
+	Accessible []string `json:"accessible"`
+}
+
+type whatIfStressJSON struct {
+	Scenario string               `json:"scenario"`
+	Name     string               `json:"name"`
+	Before   whatIfStressSideJSON `json:"before"`
+	After    whatIfStressSideJSON `json:"after"`
+}
+
+func whatIfStressSide(r *stress.Result, scale int32) whatIfStressSideJSON {
+	out := whatIfStressSideJSON{NetWorth: jsonFixed(r.Before, scale), After: jsonFixed(r.After, scale), Change: jsonFixed(r.Change(), scale), Accessible: []string{}}
+	for _, a := range r.Accessible {
+		out.Accessible = append(out.Accessible, jsonFixed(a, scale))
+	}
+	return out
+}
+
 type whatIfJSON struct {
-	Name     string              `json:"name"`
-	Note     string              `json:"note"`
-	Unit     string              `json:"unit"`
-	AsOf     *string             `json:"as_of"`
-	Trades   []tradeJSON         `json:"trades"`
-	Cost     string              `json:"total_cost"`
-	Targets  []targetWeightsJSON `json:"targets"`
-	Before   analyzeOutJSON      `json:"before"`
-	After    analyzeOutJSON      `json:"after"`
-	GainFIFO string              `json:"realised_gain_fifo"`
-	GainHIFO string              `json:"realised_gain_hifo"`
+	Name      string              `json:"name"`
+	Note      string              `json:"note"`
+	Unit      string              `json:"unit"`
+	AsOf      *string             `json:"as_of"`
+	Trades    []tradeJSON         `json:"trades"`
+	Cost      string              `json:"total_cost"`
+	Targets   []targetWeightsJSON `json:"targets"`
+	Before    analyzeOutJSON      `json:"before"`
+	After     analyzeOutJSON      `json:"after"`
+	GainFIFO  string              `json:"realised_gain_fifo"`
+	GainHIFO  string              `json:"realised_gain_hifo"`
+	Stress    []whatIfStressJSON  `json:"stress"`
+	StressErr *string             `json:"stress_error"`
 }
 
 func whatIfJSONOf(c *rebalance.Comparison) whatIfJSON {
@@ -475,6 +524,14 @@ func whatIfJSONOf(c *rebalance.Comparison) whatIfJSON {
 	out := whatIfJSON{Name: w.Name, Note: w.Note, Unit: string(w.Unit), AsOf: jsonTime(w.AsOf), Trades: tradesJSONOf(w.Before, w.Trades, sc),
 		Cost: jsonFixed(w.Cost, sc), Targets: []targetWeightsJSON{}, Before: analyzeJSON(c.Before), After: analyzeJSON(c.After),
 		GainFIFO: jsonFixed(fifo, sc), GainHIFO: jsonFixed(hifo, sc)}
+	out.Stress = []whatIfStressJSON{}
+	for _, r := range c.Stress {
+		out.Stress = append(out.Stress, whatIfStressJSON{Scenario: r.Scenario.ID, Name: r.Scenario.Name,
+			Before: whatIfStressSide(r.Before, sc), After: whatIfStressSide(r.After, sc)})
+	}
+	if c.StressErr != nil {
+		out.StressErr = ptr(c.StressErr.Error())
+	}
 	for _, t := range c.Targets {
 		out.Targets = append(out.Targets, targetWeightsJSON{Key: t.Target.Key, Target: jsonWeight(t.Target.Weight), Before: jsonWeight(t.Before), After: jsonWeight(t.After)})
 	}

@@ -91,6 +91,8 @@ type fileDoc struct {
 	Registrations []fileRegistration `toml:"registration,omitempty"`
 	Analysis      *fileAnalysis      `toml:"analysis,omitempty"`
 	Rebalance     *fileRebalance     `toml:"rebalance,omitempty"`
+	// Scenarios are the owner's stress tests.
+	Scenarios []fileScenario `toml:"scenario,omitempty"`
 }
 
 type fileRegistration struct {
@@ -432,6 +434,7 @@ func fromFile(doc *fileDoc) *Portfolio {
 	}
 	p.Analysis = analysisFromFile(doc.Analysis)
 	p.Rebalance = rebalanceFromFile(doc.Rebalance)
+	p.Scenarios = scenariosFromFile(doc.Scenarios)
 	return p
 }
 
@@ -496,6 +499,7 @@ func toFile(p *Portfolio) *fileDoc {
 	}
 	doc.Analysis = analysisToFile(&p.Analysis)
 	doc.Rebalance = rebalanceToFile(&p.Rebalance)
+	doc.Scenarios = scenariosToFile(p.Scenarios)
 	return doc
 }
 
@@ -558,11 +562,18 @@ func newLocator(data []byte) *locator {
 				section, index = "lot", count["lot"]
 				parent = count["holding"] - 1
 				count["lot"]++
+			} else if name == "scenario.move" || name == "scenario.event" {
+				section, index = name, count[name]
+				parent = count["scenario"] - 1
+				count[name]++
 			} else {
 				section, index, parent = name, count[name], -1
 				count[name]++
 				if name == "holding" {
 					count["lot"] = 0
+				}
+				if name == "scenario" {
+					count["scenario.move"], count["scenario.event"] = 0, 0
 				}
 			}
 			l.lines[locKey{section, index, parent, ""}] = ln

@@ -213,6 +213,9 @@ type Portfolio struct {
 	// Rebalance holds the targets, bands, constraints, costs and saved
 	// what-ifs of rebalancing.
 	Rebalance RebalanceSettings
+	// Scenarios are the owner's own stress tests, besides the built-in
+	// ones of package stress.
+	Scenarios []Scenario
 }
 
 // Clone returns a deep copy of p.
@@ -230,6 +233,10 @@ func (p *Portfolio) Clone() *Portfolio {
 	c.Registrations = append([]Registration(nil), p.Registrations...)
 	c.Analysis = p.Analysis.clone()
 	c.Rebalance = p.Rebalance.clone()
+	c.Scenarios = nil
+	for i := range p.Scenarios {
+		c.Scenarios = append(c.Scenarios, p.Scenarios[i].clone())
+	}
 	return &c
 }
 

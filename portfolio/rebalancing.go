@@ -228,7 +228,7 @@ func CheckTargets(targets []Target, def Band) error {
 		}
 		switch t.By {
 		case ByClassTarget:
-			if !validClass(t.Key) {
+			if !targetClass(t.Key) {
 				return fail("unknown asset class: want Bitcoin, Gold, Cash or Other")
 			}
 		case ByAssetTarget:
@@ -269,7 +269,7 @@ func CheckTargets(targets []Target, def Band) error {
 	return nil
 }
 
-func validClass(s string) bool {
+func targetClass(s string) bool {
 	switch s {
 	case "Bitcoin", "Gold", "Cash", "Other":
 		return true

@@ -14,9 +14,9 @@ import (
 type FieldError struct {
 	File    string
 	Line    int
-	Section string // custodian, holding, lot, price, fx, wallet, settings, analysis, analysis.proxies, analysis.limits
+	Section string // custodian, holding, lot, price, fx, wallet, settings, analysis, analysis.proxies, analysis.limits, scenario, scenario.move, scenario.event
 	Index   int    // 0-based position within the section; -1 for settings
-	Parent  int    // for lots: the index of the holding; otherwise -1
+	Parent  int    // for lots: the index of the holding; for a scenario's moves and events, the scenario's; otherwise -1
 	ID      string // the entry's ID, when it has one
 	Key     string
 	Msg     string
@@ -48,6 +48,12 @@ func (e *FieldError) Where() string {
 		return "settings"
 	case e.Section == "lot":
 		return fmt.Sprintf("holding #%d lot #%d", e.Parent+1, e.Index+1)
+	case e.Section == "scenario.move" || e.Section == "scenario.event":
+		of := fmt.Sprintf("scenario #%d", e.Parent+1)
+		if e.ID != "" {
+			of = fmt.Sprintf("scenario %q", e.ID)
+		}
+		return fmt.Sprintf("%s %s #%d", of, strings.TrimPrefix(e.Section, "scenario."), e.Index+1)
 	case e.ID != "":
 		return fmt.Sprintf("%s %q", e.Section, e.ID)
 	case e.Index < 0:
@@ -167,6 +173,22 @@ func (p *Portfolio) Validate() error {
 	}
 	p.Analysis.validate(c)
 	p.Rebalance.validate(c)
+	scenIDs := map[string]int{}
+	for i := range p.Scenarios {
+		s := &p.Scenarios[i]
+		for _, e := range s.Check(p) {
+			if e.Section == "scenario" {
+				e.Index = i
+			} else {
+				e.Parent = i
+			}
+			c.errs = append(c.errs, e)
+		}
+		if j, dup := scenIDs[s.ID]; dup && s.ID != "" {
+			c.add("scenario", i, -1, s.ID, "id", "duplicate ID: scenario #%d has it too", j+1)
+		}
+		scenIDs[s.ID] = i
+	}
 	if len(c.errs) > 0 {
 		return c.errs
 	}

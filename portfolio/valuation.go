@@ -434,3 +434,14 @@ func (v *Valuation) group(d Dimension, l Line, custodians map[string]*Custodian)
 	}
 	return "", ""
 }
+
+// LineCoefficient returns line i's value as a whole number of the unit's
+// smallest unit (Value × 10^Scale), and false when some line or the
+// total does not fit an int64: fast paths that sum or scale many lines
+// use it to avoid decimal arithmetic.
+func (v *Valuation) LineCoefficient(i int) (int64, bool) {
+	if !v.small {
+		return 0, false
+	}
+	return v.coefs[i], true
+}

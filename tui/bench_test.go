@@ -75,6 +75,9 @@ func BenchmarkKeypress(b *testing.B) {
 			{"holdings-open-form", func(km *keys.KeyMap) []tea.Msg { return []tea.Msg{keys.Press(km.Add), keys.Press(km.Cancel)} }},
 			{"form-keystroke", func(km *keys.KeyMap) []tea.Msg { return nil }},
 			{"unit-switch", func(km *keys.KeyMap) []tea.Msg { return []tea.Msg{keys.Press(km.NextUnit)} }},
+			{"stress-next-scenario", func(km *keys.KeyMap) []tea.Msg {
+				return []tea.Msg{keys.Press(km.NextScenario), keys.Press(km.PrevScenario)}
+			}},
 		}
 		for _, hv := range heavy {
 			b.Run(pf.name+"/"+hv.name, func(b *testing.B) {
@@ -86,6 +89,8 @@ func BenchmarkKeypress(b *testing.B) {
 				case "holdings-filter-keystroke":
 					tuitest.Press(m, km.Filter)
 					msgs = []tea.Msg{keys.KeyMsg("t"), tea.KeyMsg{Type: tea.KeyBackspace}}
+				case "stress-next-scenario":
+					tuitest.Press(m, km.Screen[5])
 				case "form-keystroke":
 					tuitest.Press(m, km.Add)
 					tuitest.Press(m, km.NextField)

@@ -69,16 +69,6 @@ func TestHelp(t *testing.T) {
 	})
 }
 
-func TestPlaceholders(t *testing.T) {
-	for _, name := range []string{"Stress"} {
-		t.Run(name, func(t *testing.T) {
-			eachSize(t, func(m *tui.Model) {
-				pressScreen(t, m, name)
-			})
-		})
-	}
-}
-
 // pressScreen presses the number key of the screen titled name.
 func pressScreen(t *testing.T, m *tui.Model, name string) {
 	t.Helper()
@@ -103,6 +93,40 @@ func TestAnalysisRisk(t *testing.T) {
 	eachSize(t, func(m *tui.Model) {
 		pressScreen(t, m, "Analysis")
 		tuitest.Press(m, m.Context().Keys.PageDown)
+	})
+}
+
+// TestStress draws the Stress screen of the demo: the table of scenarios
+// with the first selected, and the exchange failure selected and
+// scrolled to its holdings.
+func TestStress(t *testing.T) {
+	eachSize(t, func(m *tui.Model) {
+		pressScreen(t, m, "Stress")
+	})
+}
+
+func TestStressExchangeFailure(t *testing.T) {
+	eachSize(t, func(m *tui.Model) {
+		pressScreen(t, m, "Stress")
+		for i := 0; i < 7; i++ {
+			tuitest.Press(m, m.Context().Keys.NextScenario)
+		}
+		tuitest.Press(m, m.Context().Keys.Bottom)
+	})
+}
+
+// TestStressForm draws the scenario form on a copy of the built-in
+// sanctions scenario, at its first custody event.
+func TestStressForm(t *testing.T) {
+	eachSize(t, func(m *tui.Model) {
+		pressScreen(t, m, "Stress")
+		for i := 0; i < 8; i++ {
+			tuitest.Press(m, m.Context().Keys.NextScenario)
+		}
+		tuitest.Press(m, m.Context().Keys.EditScenario)
+		for i := 0; i < 9; i++ {
+			tuitest.Press(m, m.Context().Keys.NextField)
+		}
 	})
 }
 

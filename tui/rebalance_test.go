@@ -7,6 +7,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"codeberg.org/hardfolio/hardfolio/portfolio"
+	"codeberg.org/hardfolio/hardfolio/portfolio/stress"
 	"codeberg.org/hardfolio/hardfolio/tui"
 	"codeberg.org/hardfolio/hardfolio/tui/internal/tuitest"
 	"codeberg.org/hardfolio/hardfolio/tui/rebalance"
@@ -43,6 +44,10 @@ func TestRebalanceScreenIsThePackage(t *testing.T) {
 	}
 	if got.Back.Results[1] != want.Back.Results[1] {
 		t.Error("the screen's backtest differs from the package's")
+	}
+	// The what-if's stress table has every scenario of the library.
+	if n := len(stress.Library(m.Portfolio())); got.Compare == nil || got.Compare.StressErr != nil || len(got.Compare.Stress) != n {
+		t.Errorf("stress rows for %d scenarios: %+v", n, got.Compare)
 	}
 }
 

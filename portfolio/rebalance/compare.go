@@ -6,6 +6,7 @@ import (
 	"codeberg.org/hardfolio/hardfolio/portfolio"
 	"codeberg.org/hardfolio/hardfolio/portfolio/analysis"
 	"codeberg.org/hardfolio/hardfolio/portfolio/history"
+	"codeberg.org/hardfolio/hardfolio/portfolio/stress"
 )
 
 // Comparison is a what-if's portfolio beside today's, under the same
@@ -16,6 +17,17 @@ type Comparison struct {
 	// Targets are the weights of the portfolio's targets before and
 	// after, when it sets any.
 	Targets []TargetWeights
+	// Stress is every scenario of the stress library (the built-in ones
+	// and the portfolio's own) run on both sides; StressErr says why it
+	// is missing or cut short.
+	Stress    []StressRow
+	StressErr error
+}
+
+// StressRow is one stress scenario run on both sides of a what-if.
+type StressRow struct {
+	Scenario      portfolio.Scenario
+	Before, After *stress.Result
 }
 
 // TargetWeights is one target's weight before and after a what-if.
@@ -30,6 +42,7 @@ func Compare(w *WhatIf, d *history.Data) *Comparison {
 	vb := portfolio.Valuate(w.Before, w.Unit, w.AsOf)
 	va := portfolio.Valuate(w.After, w.Unit, w.AsOf)
 	c := &Comparison{WhatIf: w, Before: analysis.Analyze(vb, d), After: analysis.Analyze(va, d)}
+	c.Stress, c.StressErr = stressBoth(vb, va, d)
 	targets := w.Before.Rebalance.Targets
 	if len(targets) > 0 {
 		sum := func(v *portfolio.Valuation) []decimal.Decimal {
@@ -53,4 +66,26 @@ func Compare(w *WhatIf, d *history.Data) *Comparison {
 		}
 	}
 	return c
+}
+
+// stressBoth runs the stress library of the portfolio before on both
+// valuations.
+func stressBoth(vb, va *portfolio.Valuation, d *history.Data) ([]StressRow, error) {
+	if d == nil {
+		return nil, stress.ErrNoHistory
+	}
+	scs := stress.Library(vb.Portfolio)
+	rb, err := stress.RunAll(vb, scs, d)
+	if err != nil {
+		return nil, err
+	}
+	ra, err := stress.RunAll(va, scs, d)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]StressRow, len(rb))
+	for i := range rb {
+		out[i] = StressRow{Scenario: rb[i].Scenario, Before: rb[i], After: ra[i]}
+	}
+	return out, nil
 }

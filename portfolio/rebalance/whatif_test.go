@@ -10,6 +10,7 @@ import (
 	"codeberg.org/hardfolio/hardfolio/portfolio"
 	"codeberg.org/hardfolio/hardfolio/portfolio/analysis"
 	"codeberg.org/hardfolio/hardfolio/portfolio/history"
+	"codeberg.org/hardfolio/hardfolio/portfolio/stress"
 )
 
 func quantityOf(p *portfolio.Portfolio, id string) decimal.Decimal {
@@ -66,6 +67,21 @@ func TestMoveFromGLDToBTC(t *testing.T) {
 	for _, tw := range c.Targets {
 		if tw.Target.Key == "BTC" && !tw.After.GreaterThan(tw.Before) {
 			t.Errorf("bitcoin weight %s -> %s", tw.Before, tw.After)
+		}
+	}
+	// Every scenario of the library runs on both sides, each side the
+	// stress package's own result for that portfolio.
+	lib := stress.Library(p)
+	if c.StressErr != nil || len(c.Stress) != len(lib) {
+		t.Fatalf("%d stress rows of %d scenarios: %v", len(c.Stress), len(lib), c.StressErr)
+	}
+	for i, row := range c.Stress {
+		want, err := stress.Run(portfolio.Valuate(w.After, "EUR", testNow), &lib[i], history.MustLoad())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if row.Scenario.ID != lib[i].ID || !row.After.After.Equal(want.After) || !row.Before.Before.Equal(v.Total) {
+			t.Errorf("%s: after %s, the stress package gives %s", lib[i].ID, row.After.After, want.After)
 		}
 	}
 }

@@ -76,3 +76,6 @@ func (p *Pager) Update(km *keys.KeyMap, msg tea.Msg) bool {
 	}
 	return false
 }
+
+// Offset is the first line in the window.
+func (p *Pager) Offset() int { return p.offset }

@@ -74,6 +74,12 @@ type KeyMap struct {
 	RebalSave    key.Binding
 	RebalOpen    key.Binding
 	RebalDelete  key.Binding
+	// Stress.
+	NextScenario   key.Binding
+	PrevScenario   key.Binding
+	AddScenario    key.Binding
+	EditScenario   key.Binding
+	DeleteScenario key.Binding
 
 	// The send form.
 	AddRecipient    key.Binding
@@ -152,6 +158,12 @@ func DefaultKeyMap() *KeyMap {
 		RebalOpen:    key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "open the next saved what-if")),
 		RebalDelete:  key.NewBinding(key.WithKeys("D"), key.WithHelp("D", "delete the saved what-if on screen (u undoes)")),
 
+		NextScenario:   key.NewBinding(key.WithKeys("]"), key.WithHelp("]", "next scenario")),
+		PrevScenario:   key.NewBinding(key.WithKeys("["), key.WithHelp("[", "previous scenario")),
+		AddScenario:    key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "add your own")),
+		EditScenario:   key.NewBinding(key.WithKeys("e", "enter"), key.WithHelp("e/enter", "edit (a built-in one: a copy)")),
+		DeleteScenario: key.NewBinding(key.WithKeys("d", "delete"), key.WithHelp("d", "delete your scenario")),
+
 		AddRecipient:    key.NewBinding(key.WithKeys("ctrl+n"), key.WithHelp("ctrl+n", "add a recipient")),
 		RemoveRecipient: key.NewBinding(key.WithKeys("ctrl+x"), key.WithHelp("ctrl+x", "remove this recipient")),
 		ToggleCoin:      key.NewBinding(key.WithKeys(" "), key.WithHelp("space", "pick or unpick a coin")),
@@ -203,6 +215,11 @@ func (km *KeyMap) MonteCarlo() []key.Binding {
 // Rebalance lists the bindings of the Rebalance screen, for help.
 func (km *KeyMap) Rebalance() []key.Binding {
 	return []key.Binding{km.RebalTargets, km.RebalWhatIf, km.RebalDiscard, km.RebalSave, km.RebalOpen, km.RebalDelete, km.RebalApply}
+}
+
+// Stress lists the bindings of the Stress screen, for help.
+func (km *KeyMap) Stress() []key.Binding {
+	return []key.Binding{km.NextScenario, km.PrevScenario, km.AddScenario, km.EditScenario, km.DeleteScenario}
 }
 
 // SendForm lists the bindings of the send form beyond those of every
@@ -271,6 +288,7 @@ func (km *KeyMap) Sections() []Section {
 		{"Wallets", km.Wallets()},
 		{"Send form", km.SendForm()},
 		{"Devices", km.Devices()},
+		{"Stress", km.Stress()},
 		{"Monte Carlo", km.MonteCarlo()},
 		{"Rebalance", km.Rebalance()},
 		{"Forms", []key.Binding{km.NextField, km.PrevField, km.NextOption, km.PrevOption, km.Submit, km.Accept, km.Cancel}},

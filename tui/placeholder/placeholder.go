@@ -3,7 +3,6 @@
 package placeholder
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -31,20 +30,6 @@ type Model struct {
 // will be for, points list what it will do, meanwhile what to do until then.
 func New(ctx *common.Context, title, summary string, points []string, meanwhile string) *Model {
 	return &Model{Context: ctx, title: title, summary: summary, points: points, meanwhile: meanwhile}
-}
-
-// Stress is the tab a later version fills.
-
-// Stress is the stress test tab.
-func Stress(ctx *common.Context) *Model {
-	return New(ctx, "Stress",
-		"What if: market moves and custody failures, applied to your holdings.",
-		[]string{
-			"apply market scenarios: bitcoin down 60%, gold up 20%, a currency devalued",
-			"apply custody events: an exchange fails, a bank holds more than its deposit insurance covers, a jurisdiction freezes assets",
-			"show, for each, the market value and the part you could still reach",
-		},
-		fmt.Sprintf("switch the valuation unit (%s) to see your savings in gold, bitcoin or another currency.", ctx.Keys.NextUnit.Help().Key))
 }
 
 // Init does nothing.

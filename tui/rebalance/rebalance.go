@@ -18,10 +18,12 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/shopspring/decimal"
 
 	"codeberg.org/hardfolio/hardfolio/portfolio"
 	"codeberg.org/hardfolio/hardfolio/portfolio/history"
 	"codeberg.org/hardfolio/hardfolio/portfolio/rebalance"
+	"codeberg.org/hardfolio/hardfolio/portfolio/stress"
 	"codeberg.org/hardfolio/hardfolio/tui/common"
 )
 
@@ -634,7 +636,31 @@ func (m *Model) whatIfLines(r *Result, w int) []string {
 			out = append(out, m.paint.Muted.Render(l))
 		}
 	}
-	return out
+	return append(out, m.stressLines(c, w)...)
+}
+
+// stressLines is every stress scenario on both sides: the change in what
+// is owned once it has run its course, and what is reachable at day 30,
+// as shares of each side's net worth.
+func (m *Model) stressLines(c *rebalance.Comparison, w int) []string {
+	out := []string{"", m.paint.Strong.Render("Stress tests") + m.paint.Muted.Render("  change in what you own · reachable at day 30")}
+	if c.StressErr != nil {
+		return append(out, m.paint.Muted.Render("  Not run: "+c.StressErr.Error()))
+	}
+	signed := func(d decimal.Decimal) string {
+		s := common.Percent(d)
+		if !strings.HasPrefix(s, "-") {
+			s = "+" + s
+		}
+		return s
+	}
+	t := common.NewTable(nil, "scenario", "change before", "change after", "day 30 before", "day 30 after")
+	for _, r := range c.Stress {
+		bf, af := r.Before, r.After
+		t.Add(r.Scenario.Name, signed(stress.Share(bf.Change(), bf.Before)), signed(stress.Share(af.Change(), af.Before)),
+			common.Percent(stress.Share(bf.Accessible[2], bf.Before)), common.Percent(stress.Share(af.Accessible[2], af.Before)))
+	}
+	return append(out, t.Lines(m.paint.Header.Render, common.Every(m.paint.Normal.Render))...)
 }
 
 func (m *Model) backtestLines(r *Result, w int) []string {
