@@ -231,11 +231,7 @@ func writeTradesText(w io.Writer, p *portfolio.Portfolio, trades []rebalance.Tra
 	t := newTable("", "HOLDING", "AMOUNT", "VALUE", "COST", "").alignRight(3, 4)
 	for _, tr := range trades {
 		h := &p.Holdings[p.HoldingIndex(tr.Holding)]
-		note := tr.CostNote
-		if tr.Wallet != nil {
-			note = tr.Wallet.String()
-		}
-		t.add(tr.Side(), tr.Holding, tr.Amount(h), portfolio.FormatDecimal(tr.Value, u.Scale()), portfolio.FormatDecimal(tr.Cost, u.Scale()), note)
+		t.add(tr.Side(), tr.Holding, tr.Amount(h), portfolio.FormatDecimal(tr.Value, u.Scale()), portfolio.FormatDecimal(tr.Cost, u.Scale()), tr.How())
 	}
 	t.rule()
 	t.add("", "Total cost", "", "", portfolio.FormatDecimal(cost, u.Scale()), "")

@@ -49,6 +49,15 @@ func (t *Trade) Side() string {
 	return "buy"
 }
 
+// How says how the trade's cost arises: the wallet leg when it has one,
+// else the cost's note.
+func (t *Trade) How() string {
+	if t.Wallet != nil {
+		return t.Wallet.String()
+	}
+	return t.CostNote
+}
+
 // WalletLeg is an on-chain transaction a bitcoin trade needs: coins sent
 // out of the wallet to sell them, or withdrawn into it after buying.
 type WalletLeg struct {

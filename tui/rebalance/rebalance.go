@@ -535,11 +535,7 @@ func (m *Model) tradeLines(trades []rebalance.Trade, p *portfolio.Portfolio, u p
 	t := common.NewTable([]int{1, 2, 5}, "", "holding", "amount", "value", "cost", "how")
 	for _, tr := range trades {
 		h := &p.Holdings[p.HoldingIndex(tr.Holding)]
-		note := tr.CostNote
-		if tr.Wallet != nil {
-			note = tr.Wallet.String()
-		}
-		t.Add(tr.Side(), tr.Holding, tr.Amount(h), portfolio.FormatDecimal(tr.Value, u.Scale()), portfolio.FormatDecimal(tr.Cost, u.Scale()), note)
+		t.Add(tr.Side(), tr.Holding, tr.Amount(h), portfolio.FormatDecimal(tr.Value, u.Scale()), portfolio.FormatDecimal(tr.Cost, u.Scale()), tr.How())
 	}
 	return t.Lines(m.paint.Header.Render, common.Every(m.paint.Normal.Render))
 }
