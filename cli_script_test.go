@@ -13,6 +13,8 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 	"github.com/shopspring/decimal"
+
+	"codeberg.org/hardfolio/hardfolio/portfolio"
 )
 
 // The CLI is tested end to end by the scripts in testdata/script: each runs
@@ -136,7 +138,8 @@ func TestScript(t *testing.T) {
 			env.Setenv("DATA", filepath.Join(xdg, "hardfolio"))
 			env.Setenv("HARDFOLIO_TEST_NOW", testNow)
 			env.Setenv("FAKEEDITOR_DIR", filepath.Join(env.WorkDir, "edits"))
-			return nil
+			// The demo's file, for scripts that change a copy of it.
+			return os.WriteFile(filepath.Join(env.WorkDir, "demo.toml"), portfolio.DemoSource(), 0o600)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"waitfile":    cmdWaitFile,

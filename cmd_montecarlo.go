@@ -73,16 +73,8 @@ seed gives the same result. docs/analytics.md states the method.`,
 		ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt)
 		defer stop()
 		cfg := pl.Config(years, paths, seed, pol)
-		for _, f := range []struct {
-			name, text string
-			to         *history.Month
-		}{{"from", fromFlag, &cfg.From}, {"to", toFlag, &cfg.To}} {
-			if f.text == "" {
-				continue
-			}
-			if *f.to, err = history.ParseMonth(f.text); err != nil {
-				return fmt.Errorf("--%s: %w", f.name, err)
-			}
+		if err := parseMonthFlags(fromFlag, toFlag, &cfg.From, &cfg.To); err != nil {
+			return err
 		}
 		if cfg.Expect, err = parseAssetPercents("expect", expect, cfg.Assets); err != nil {
 			return err
@@ -291,4 +283,23 @@ func writeMonteCarloText(cmd *cobra.Command, v *portfolio.Valuation, pl *monteca
 	fmt.Fprintf(w, "Probability of a real loss at the horizon: %s.\n", strings.Join(losses, ", "))
 	fmt.Fprintf(w, "CVaR 95%%: %s, the mean real return of the worst 5%% of paths over %d years.\n", pctf(r.CVaR95), cfg.Years)
 	fmt.Fprintf(w, "Median maximum drawdown: %s (nominal, in %s, month by month).\n", pctf(r.MedianMaxDrawdown), cfg.Unit)
+}
+
+// parseMonthFlags reads --from and --to (YYYY-MM) into from and to,
+// leaving either zero when its flag is empty.
+func parseMonthFlags(fromFlag, toFlag string, from, to *history.Month) error {
+	for _, f := range []struct {
+		name, text string
+		to         *history.Month
+	}{{"from", fromFlag, from}, {"to", toFlag, to}} {
+		if f.text == "" {
+			continue
+		}
+		m, err := history.ParseMonth(f.text)
+		if err != nil {
+			return fmt.Errorf("--%s: %w", f.name, err)
+		}
+		*f.to = m
+	}
+	return nil
 }

@@ -90,6 +90,7 @@ type fileDoc struct {
 	// Registrations follow the wallets.
 	Registrations []fileRegistration `toml:"registration,omitempty"`
 	Analysis      *fileAnalysis      `toml:"analysis,omitempty"`
+	Rebalance     *fileRebalance     `toml:"rebalance,omitempty"`
 	// Scenarios are the owner's stress tests.
 	Scenarios []fileScenario `toml:"scenario,omitempty"`
 }
@@ -432,6 +433,7 @@ func fromFile(doc *fileDoc) *Portfolio {
 		p.FX = append(p.FX, FXRate{Base: f.Base, Quote: f.Quote, Rate: decOf(f.Rate), Time: f.Time, Source: f.Source})
 	}
 	p.Analysis = analysisFromFile(doc.Analysis)
+	p.Rebalance = rebalanceFromFile(doc.Rebalance)
 	p.Scenarios = scenariosFromFile(doc.Scenarios)
 	return p
 }
@@ -496,6 +498,7 @@ func toFile(p *Portfolio) *fileDoc {
 		doc.FX = append(doc.FX, fileFX{Base: fx.Base, Quote: fx.Quote, Rate: &dec{fx.Rate}, Time: t, Source: fx.Source})
 	}
 	doc.Analysis = analysisToFile(&p.Analysis)
+	doc.Rebalance = rebalanceToFile(&p.Rebalance)
 	doc.Scenarios = scenariosToFile(p.Scenarios)
 	return doc
 }

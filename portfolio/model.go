@@ -210,6 +210,9 @@ type Portfolio struct {
 	// Registrations are the multisig wallets registered on devices.
 	Registrations []Registration
 	Analysis      AnalysisSettings
+	// Rebalance holds the targets, bands, constraints, costs and saved
+	// what-ifs of rebalancing.
+	Rebalance RebalanceSettings
 	// Scenarios are the owner's own stress tests, besides the built-in
 	// ones of package stress.
 	Scenarios []Scenario
@@ -229,6 +232,7 @@ func (p *Portfolio) Clone() *Portfolio {
 	c.Wallets = append([]WalletConfig(nil), p.Wallets...)
 	c.Registrations = append([]Registration(nil), p.Registrations...)
 	c.Analysis = p.Analysis.clone()
+	c.Rebalance = p.Rebalance.clone()
 	c.Scenarios = nil
 	for i := range p.Scenarios {
 		c.Scenarios = append(c.Scenarios, p.Scenarios[i].clone())

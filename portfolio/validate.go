@@ -172,6 +172,7 @@ func (p *Portfolio) Validate() error {
 		fx.validate(c, i)
 	}
 	p.Analysis.validate(c)
+	p.Rebalance.validate(c)
 	scenIDs := map[string]int{}
 	for i := range p.Scenarios {
 		s := &p.Scenarios[i]

@@ -69,16 +69,6 @@ func TestHelp(t *testing.T) {
 	})
 }
 
-func TestPlaceholders(t *testing.T) {
-	for _, name := range []string{"Rebalance"} {
-		t.Run(name, func(t *testing.T) {
-			eachSize(t, func(m *tui.Model) {
-				pressScreen(t, m, name)
-			})
-		})
-	}
-}
-
 // pressScreen presses the number key of the screen titled name.
 func pressScreen(t *testing.T, m *tui.Model, name string) {
 	t.Helper()
@@ -152,5 +142,44 @@ func TestMonteCarloFigures(t *testing.T) {
 	eachSize(t, func(m *tui.Model) {
 		pressScreen(t, m, "Monte Carlo")
 		tuitest.Press(m, m.Context().Keys.Bottom)
+	})
+}
+
+// TestRebalance draws the Rebalance screen of the demo: targets, drift
+// and plan at the top; the plan's what-if and the backtest below; the
+// targets form saying by how much typed targets miss 100%; a typed
+// what-if.
+func TestRebalance(t *testing.T) {
+	eachSize(t, func(m *tui.Model) {
+		pressScreen(t, m, "Rebalance")
+	})
+}
+
+func TestRebalanceBottom(t *testing.T) {
+	eachSize(t, func(m *tui.Model) {
+		pressScreen(t, m, "Rebalance")
+		tuitest.Press(m, m.Context().Keys.Bottom)
+	})
+}
+
+func TestRebalanceTargetsForm(t *testing.T) {
+	eachSize(t, func(m *tui.Model) {
+		km := m.Context().Keys
+		pressScreen(t, m, "Rebalance")
+		tuitest.Press(m, km.RebalTargets)
+		// The demo's 25% cash becomes 20%: 5% short.
+		tuitest.Send(m, tea.KeyMsg{Type: tea.KeyCtrlU})
+		tuitest.Type(m, "BTC=30 Gold=45 Cash=20 band=5/25")
+	})
+}
+
+func TestRebalanceWhatIf(t *testing.T) {
+	eachSize(t, func(m *tui.Model) {
+		km := m.Context().Keys
+		pressScreen(t, m, "Rebalance")
+		tuitest.Press(m, km.RebalWhatIf)
+		tuitest.Type(m, "sell the vault bar")
+		tuitest.Press(m, km.Accept)
+		tuitest.Press(m, km.PageDown)
 	})
 }

@@ -1,7 +1,8 @@
 // Package tui is hardfolio's full-screen terminal interface: a small root
 // model that owns the tabs, the status line, the help overlay, the
 // valuation unit and the undo history, and one model per screen
-// (dashboard, holdings, wallets, devices, analysis, stress, Monte Carlo, and the tabs later versions fill).
+// (dashboard, holdings, wallets, devices, analysis, stress, Monte Carlo,
+// rebalance, and the tabs later versions fill).
 //
 // Screens share a common.Context (size, styles, keymap, clock, book and
 // the current valuation snapshot). Work that touches the disk or values the
@@ -28,7 +29,7 @@ import (
 	"codeberg.org/hardfolio/hardfolio/tui/holdings"
 	"codeberg.org/hardfolio/hardfolio/tui/keys"
 	"codeberg.org/hardfolio/hardfolio/tui/montecarlo"
-	"codeberg.org/hardfolio/hardfolio/tui/placeholder"
+	"codeberg.org/hardfolio/hardfolio/tui/rebalance"
 	"codeberg.org/hardfolio/hardfolio/tui/stress"
 	"codeberg.org/hardfolio/hardfolio/tui/styles"
 	"codeberg.org/hardfolio/hardfolio/tui/wallets"
@@ -202,7 +203,7 @@ func newModel(opts Options, tty bool) *Model {
 			analysis.New(ctx),
 			stress.New(ctx),
 			montecarlo.New(ctx),
-			placeholder.Rebalance(ctx),
+			rebalance.New(ctx),
 		},
 	}
 	if opts.Notice != "" {

@@ -68,6 +68,14 @@ type KeyMap struct {
 	SimBTC     key.Binding
 	SimStop    key.Binding
 
+	// Rebalance.
+	RebalTargets key.Binding
+	RebalWhatIf  key.Binding
+	RebalDiscard key.Binding
+	RebalApply   key.Binding
+	RebalSave    key.Binding
+	RebalOpen    key.Binding
+	RebalDelete  key.Binding
 	// Stress.
 	NextScenario   key.Binding
 	PrevScenario   key.Binding
@@ -146,6 +154,14 @@ func DefaultKeyMap() *KeyMap {
 		SimBTC:     key.NewBinding(key.WithKeys("b"), key.WithHelp("b", "bitcoin: history, or 20, 10, 5, 0% a year at 50% volatility")),
 		SimStop:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "stop the run")),
 
+		RebalTargets: key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "set the targets and band")),
+		RebalWhatIf:  key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "what-if: type trades to try on a copy")),
+		RebalDiscard: key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "discard the what-if (back to the plan)")),
+		RebalApply:   key.NewBinding(key.WithKeys("A"), key.WithHelp("A", "apply the plan or what-if to the portfolio (u undoes)")),
+		RebalSave:    key.NewBinding(key.WithKeys("S"), key.WithHelp("S", "save the what-if under a name")),
+		RebalOpen:    key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "open the next saved what-if")),
+		RebalDelete:  key.NewBinding(key.WithKeys("D"), key.WithHelp("D", "delete the saved what-if on screen (u undoes)")),
+
 		NextScenario:   key.NewBinding(key.WithKeys("]"), key.WithHelp("]", "next scenario")),
 		PrevScenario:   key.NewBinding(key.WithKeys("["), key.WithHelp("[", "previous scenario")),
 		AddScenario:    key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "add your own")),
@@ -198,6 +214,11 @@ func (km *KeyMap) Devices() []key.Binding {
 // MonteCarlo lists the bindings of the Monte Carlo screen, for help.
 func (km *KeyMap) MonteCarlo() []key.Binding {
 	return []key.Binding{km.SimPolicy, km.SimLonger, km.SimShorter, km.SimLater, km.SimEarlier, km.SimBTC, km.SimReseed, km.SimStop}
+}
+
+// Rebalance lists the bindings of the Rebalance screen, for help.
+func (km *KeyMap) Rebalance() []key.Binding {
+	return []key.Binding{km.RebalTargets, km.RebalWhatIf, km.RebalDiscard, km.RebalSave, km.RebalOpen, km.RebalDelete, km.RebalApply}
 }
 
 // Stress lists the bindings of the Stress screen, for help.
@@ -274,6 +295,7 @@ func (km *KeyMap) Sections() []Section {
 		{"Analysis", []key.Binding{km.EditLimits}},
 		{"Stress", km.Stress()},
 		{"Monte Carlo", km.MonteCarlo()},
+		{"Rebalance", km.Rebalance()},
 		{"Forms", []key.Binding{km.NextField, km.PrevField, km.NextOption, km.PrevOption, km.Submit, km.Accept, km.Cancel}},
 		{"Questions", []key.Binding{km.Yes, km.No}},
 	}
