@@ -28,6 +28,7 @@ import (
 	"codeberg.org/hardfolio/hardfolio/hw/device"
 	"codeberg.org/hardfolio/hardfolio/hw/ledger/apdu"
 	simledger "codeberg.org/hardfolio/hardfolio/hw/sim/ledger"
+	"codeberg.org/hardfolio/hardfolio/hw/sim/simtest"
 	"codeberg.org/hardfolio/hardfolio/wallet"
 	"codeberg.org/hardfolio/hardfolio/wallet/descriptor"
 )
@@ -43,24 +44,7 @@ const (
 // 127.0.0.1 for the test and returns its address.
 func startSim(t testing.TB, faults simledger.Faults) (string, *simledger.Device) {
 	t.Helper()
-	return serveSim(t, simledger.Options{Network: &chaincfg.TestNet3Params, Faults: faults})
-}
-
-// serveSim serves a simulated Ledger made with opts on 127.0.0.1 until
-// the test ends.
-func serveSim(t testing.TB, opts simledger.Options) (string, *simledger.Device) {
-	t.Helper()
-	dev, _, err := simledger.New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go dev.Serve(ln)
-	t.Cleanup(func() { dev.Close() })
-	return ln.Addr().String(), dev
+	return simtest.Ledger(t, simledger.Options{Network: &chaincfg.TestNet3Params, Faults: faults})
 }
 
 // runHW runs hardfolio in this process and returns its output, error

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	simledger "codeberg.org/hardfolio/hardfolio/hw/sim/ledger"
+	"codeberg.org/hardfolio/hardfolio/hw/sim/simtest"
 	simtrezor "codeberg.org/hardfolio/hardfolio/hw/sim/trezor"
 	"codeberg.org/hardfolio/hardfolio/hw/trezor"
 	"codeberg.org/hardfolio/hardfolio/wallet"
@@ -21,16 +22,7 @@ import (
 func serveTrezorSim(t *testing.T, opts simtrezor.Options) (string, *simtrezor.Device) {
 	t.Helper()
 	opts.Mnemonic = simledger.SpeculosMnemonic
-	dev, _, err := simtrezor.New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr, err := dev.ListenUDP("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { dev.Close() })
-	return addr, dev
+	return simtest.Trezor(t, opts)
 }
 
 func TestHWTrezor(t *testing.T) {
