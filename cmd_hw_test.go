@@ -60,16 +60,24 @@ func runHW(args ...string) (string, string, error) {
 	return out.String(), errOut.String(), err
 }
 
-func TestHWAgainstSimulator(t *testing.T) {
-	addr, _ := startSim(t, simledger.Faults{})
-	uri := "speculos:" + addr
-
+// checkSpeculosSeed checks through "hw fingerprint" and "hw xpub" that the
+// device at uri holds Speculos' seed: its fingerprint and its BIP 84
+// testnet account key.
+func checkSpeculosSeed(t *testing.T, uri string) {
+	t.Helper()
 	if got := strings.TrimSpace(string(runCLI(t, "hw", "fingerprint", "--device", uri))); got != "f5acc2fd" {
 		t.Errorf("fingerprint %q, want f5acc2fd", got)
 	}
 	if got := strings.TrimSpace(string(runCLI(t, "hw", "xpub", "m/84h/1h/0h", "--device", uri))); got != simTpub84 {
 		t.Errorf("xpub m/84h/1h/0h = %s, want %s", got, simTpub84)
 	}
+}
+
+func TestHWAgainstSimulator(t *testing.T) {
+	addr, _ := startSim(t, simledger.Faults{})
+	uri := "speculos:" + addr
+
+	checkSpeculosSeed(t, uri)
 
 	// Addresses from the device against wallet/descriptor's derivation.
 	d, err := descriptor.Parse(simDesc84, descriptor.Testnet)

@@ -29,13 +29,8 @@ func TestHWTrezor(t *testing.T) {
 	addr, dev := serveTrezorSim(t, simtrezor.Options{})
 	uri := "trezor-udp:" + addr
 
-	if got := strings.TrimSpace(string(runCLI(t, "hw", "fingerprint", "--device", uri))); got != "f5acc2fd" {
-		t.Errorf("fingerprint %q", got)
-	}
-	// The same key as the Ledger of the same seed gives.
-	if got := strings.TrimSpace(string(runCLI(t, "hw", "xpub", "m/84h/1h/0h", "--device", uri))); got != simTpub84 {
-		t.Errorf("xpub %s, want %s", got, simTpub84)
-	}
+	// The same keys as the Ledger of the same seed gives.
+	checkSpeculosSeed(t, uri)
 	if got := strings.TrimSpace(string(runCLI(t, "hw", "address", "--device", uri, "--descriptor", simDesc84, "--index", "3"))); got != "tb1qxvvwqnawdsf2ljcqn35u64l9kfgy4e45v3uamu" {
 		t.Errorf("address %s", got)
 	}
