@@ -18,6 +18,7 @@ import (
 	"github.com/btcsuite/btcd/wire"
 
 	simledger "codeberg.org/hardfolio/hardfolio/hw/sim/ledger"
+	"codeberg.org/hardfolio/hardfolio/hw/sim/simtest"
 	"codeberg.org/hardfolio/hardfolio/portfolio"
 	"codeberg.org/hardfolio/hardfolio/wallet"
 	"codeberg.org/hardfolio/hardfolio/wallet/descriptor"
@@ -31,7 +32,7 @@ func testnetVault(t *testing.T) ([]string, string) {
 	t.Helper()
 	var uris, keys []string
 	for _, mn := range []string{"", "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about"} {
-		addr, _ := serveSim(t, simledger.Options{Mnemonic: mn, Network: &chaincfg.TestNet3Params})
+		addr, _ := simtest.Ledger(t, simledger.Options{Mnemonic: mn, Network: &chaincfg.TestNet3Params})
 		uri := "speculos:" + addr
 		var x hwXpubJSON
 		if err := json.Unmarshal(runCLI(t, "hw", "xpub", "m/48h/1h/0h/2h", "--device", uri, "--json"), &x); err != nil {

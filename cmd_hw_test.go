@@ -28,6 +28,8 @@ import (
 	"codeberg.org/hardfolio/hardfolio/hw/device"
 	"codeberg.org/hardfolio/hardfolio/hw/ledger/apdu"
 	simledger "codeberg.org/hardfolio/hardfolio/hw/sim/ledger"
+	"codeberg.org/hardfolio/hardfolio/hw/sim/simtest"
+	simtrezor "codeberg.org/hardfolio/hardfolio/hw/sim/trezor"
 	"codeberg.org/hardfolio/hardfolio/wallet"
 	"codeberg.org/hardfolio/hardfolio/wallet/descriptor"
 )
@@ -43,24 +45,7 @@ const (
 // 127.0.0.1 for the test and returns its address.
 func startSim(t testing.TB, faults simledger.Faults) (string, *simledger.Device) {
 	t.Helper()
-	return serveSim(t, simledger.Options{Network: &chaincfg.TestNet3Params, Faults: faults})
-}
-
-// serveSim serves a simulated Ledger made with opts on 127.0.0.1 until
-// the test ends.
-func serveSim(t testing.TB, opts simledger.Options) (string, *simledger.Device) {
-	t.Helper()
-	dev, _, err := simledger.New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go dev.Serve(ln)
-	t.Cleanup(func() { dev.Close() })
-	return ln.Addr().String(), dev
+	return simtest.Ledger(t, simledger.Options{Network: &chaincfg.TestNet3Params, Faults: faults})
 }
 
 // runHW runs hardfolio in this process and returns its output, error
@@ -75,16 +60,24 @@ func runHW(args ...string) (string, string, error) {
 	return out.String(), errOut.String(), err
 }
 
-func TestHWAgainstSimulator(t *testing.T) {
-	addr, _ := startSim(t, simledger.Faults{})
-	uri := "speculos:" + addr
-
+// checkSpeculosSeed checks through "hw fingerprint" and "hw xpub" that the
+// device at uri holds Speculos' seed: its fingerprint and its BIP 84
+// testnet account key.
+func checkSpeculosSeed(t *testing.T, uri string) {
+	t.Helper()
 	if got := strings.TrimSpace(string(runCLI(t, "hw", "fingerprint", "--device", uri))); got != "f5acc2fd" {
 		t.Errorf("fingerprint %q, want f5acc2fd", got)
 	}
 	if got := strings.TrimSpace(string(runCLI(t, "hw", "xpub", "m/84h/1h/0h", "--device", uri))); got != simTpub84 {
 		t.Errorf("xpub m/84h/1h/0h = %s, want %s", got, simTpub84)
 	}
+}
+
+func TestHWAgainstSimulator(t *testing.T) {
+	addr, _ := startSim(t, simledger.Faults{})
+	uri := "speculos:" + addr
+
+	checkSpeculosSeed(t, uri)
 
 	// Addresses from the device against wallet/descriptor's derivation.
 	d, err := descriptor.Parse(simDesc84, descriptor.Testnet)
@@ -343,45 +336,60 @@ func TestHWSignRefused(t *testing.T) {
 	}
 }
 
-// TestSimLedgerCmd runs "hardfolio sim ledger" until its context ends and
-// talks to it meanwhile.
-func TestSimLedgerCmd(t *testing.T) {
-	pr, pw := io.Pipe()
-	var errOut bytes.Buffer
-	cmd := newRootCmd()
-	cmd.SetOut(pw)
-	cmd.SetErr(&errOut)
-	cmd.SetArgs([]string{"sim", "ledger", "--listen", "127.0.0.1:0", "--network", "regtest"})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- cmd.ExecuteContext(ctx); pw.Close() }()
+// TestSimCmds runs "hardfolio sim ledger" and "hardfolio sim trezor"
+// until their context ends and talks to each meanwhile.
+func TestSimCmds(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		args    []string
+		uri     string // pattern of the --device URI printed
+		warning string
+	}{
+		{"ledger", []string{"--network", "regtest"}, `speculos:127\.0\.0\.1:\d+`, simledger.Warning},
+		{"trezor", []string{"--mnemonic", simledger.SpeculosMnemonic}, `trezor-udp:127\.0\.0\.1:\d+`, simtrezor.Warning},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			pr, pw := io.Pipe()
+			var errOut bytes.Buffer
+			cmd := newRootCmd()
+			cmd.SetOut(pw)
+			cmd.SetErr(&errOut)
+			cmd.SetArgs(append([]string{"sim", tc.name, "--listen", "127.0.0.1:0"}, tc.args...))
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan error, 1)
+			go func() { done <- cmd.ExecuteContext(ctx); pw.Close() }()
 
-	line, err := bufio.NewReader(pr).ReadString('\n')
-	if err != nil {
-		t.Fatal(err)
-	}
-	go io.Copy(io.Discard, pr)
-	m := regexp.MustCompile(`--device (speculos:127\.0\.0\.1:\d+)`).FindStringSubmatch(line)
-	if m == nil {
-		t.Fatalf("no device URI in %q", line)
-	}
-	if got := strings.TrimSpace(string(runCLI(t, "hw", "fingerprint", "--device", m[1]))); got != "f5acc2fd" {
-		t.Errorf("fingerprint %q", got)
-	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("sim ledger did not stop when its context ended")
-	}
-	if !strings.Contains(errOut.String(), simledger.Warning) {
-		t.Errorf("no private-key warning on the error stream: %q", errOut.String())
-	}
-	if _, _, err := runHW("sim", "ledger", "--listen", "0.0.0.0:0"); err == nil {
-		t.Error("sim ledger listened on a non-loopback address")
+			line, err := bufio.NewReader(pr).ReadString('\n')
+			if err != nil {
+				t.Fatal(err)
+			}
+			go io.Copy(io.Discard, pr)
+			m := regexp.MustCompile(`fingerprint f5acc2fd: --device (` + tc.uri + `) \(Ctrl-C stops it\)$`).FindStringSubmatch(strings.TrimSpace(line))
+			if m == nil {
+				t.Fatalf("no device URI in %q", line)
+			}
+			if got := strings.TrimSpace(string(runCLI(t, "hw", "fingerprint", "--device", m[1]))); got != "f5acc2fd" {
+				t.Errorf("fingerprint %q", got)
+			}
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Fatal(err)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatalf("sim %s did not stop when its context ended", tc.name)
+			}
+			if !strings.Contains(errOut.String(), tc.warning) {
+				t.Errorf("no private-key warning on the error stream: %q", errOut.String())
+			}
+			if _, _, err := runHW("sim", tc.name, "--listen", "0.0.0.0:0"); err == nil {
+				t.Errorf("sim %s listened on a non-loopback address", tc.name)
+			}
+			if _, _, err := runHW("sim", tc.name, "--network", "moon"); err == nil || !strings.Contains(err.Error(), "--network") {
+				t.Errorf("sim %s --network moon: %v", tc.name, err)
+			}
+		})
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	simledger "codeberg.org/hardfolio/hardfolio/hw/sim/ledger"
+	"codeberg.org/hardfolio/hardfolio/hw/sim/simtest"
 	simtrezor "codeberg.org/hardfolio/hardfolio/hw/sim/trezor"
 	"codeberg.org/hardfolio/hardfolio/hw/trezor"
 	"codeberg.org/hardfolio/hardfolio/wallet"
@@ -21,29 +22,15 @@ import (
 func serveTrezorSim(t *testing.T, opts simtrezor.Options) (string, *simtrezor.Device) {
 	t.Helper()
 	opts.Mnemonic = simledger.SpeculosMnemonic
-	dev, _, err := simtrezor.New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr, err := dev.ListenUDP("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { dev.Close() })
-	return addr, dev
+	return simtest.Trezor(t, opts)
 }
 
 func TestHWTrezor(t *testing.T) {
 	addr, dev := serveTrezorSim(t, simtrezor.Options{})
 	uri := "trezor-udp:" + addr
 
-	if got := strings.TrimSpace(string(runCLI(t, "hw", "fingerprint", "--device", uri))); got != "f5acc2fd" {
-		t.Errorf("fingerprint %q", got)
-	}
-	// The same key as the Ledger of the same seed gives.
-	if got := strings.TrimSpace(string(runCLI(t, "hw", "xpub", "m/84h/1h/0h", "--device", uri))); got != simTpub84 {
-		t.Errorf("xpub %s, want %s", got, simTpub84)
-	}
+	// The same keys as the Ledger of the same seed gives.
+	checkSpeculosSeed(t, uri)
 	if got := strings.TrimSpace(string(runCLI(t, "hw", "address", "--device", uri, "--descriptor", simDesc84, "--index", "3"))); got != "tb1qxvvwqnawdsf2ljcqn35u64l9kfgy4e45v3uamu" {
 		t.Errorf("address %s", got)
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net"
 
 	"github.com/spf13/cobra"
@@ -41,11 +42,8 @@ a mnemonic that guards real funds, and never send real funds to its
 addresses.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			n, err := descriptor.ParseNetwork(network)
+			n, err := simFlags(network, listen)
 			if err != nil {
-				return fmt.Errorf("--network: %w", err)
-			}
-			if err := checkLoopback(listen); err != nil {
 				return err
 			}
 			dev, warning, err := simledger.New(simledger.Options{
@@ -54,16 +52,15 @@ addresses.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintln(cmd.ErrOrStderr(), "WARNING:", warning)
-			ln, err := net.Listen("tcp", listen)
-			if err != nil {
-				dev.Close()
-				return err
-			}
 			fpr := dev.MasterFingerprint()
-			fmt.Fprintf(cmd.OutOrStdout(), "simulated Ledger, app %q, fingerprint %x: --device speculos:%s (Ctrl-C stops it)\n",
-				dev.AppName(), fpr[:], ln.Addr())
-			return serveUntilInterrupted(cmd, func() error { return dev.Serve(ln) }, dev.Close)
+			what := fmt.Sprintf("simulated Ledger, app %q, fingerprint %x", dev.AppName(), fpr[:])
+			return serveSim(cmd, warning, dev, what, "speculos", func() (net.Addr, func() error, error) {
+				ln, err := net.Listen("tcp", listen)
+				if err != nil {
+					return nil, nil, err
+				}
+				return ln.Addr(), func() error { return dev.Serve(ln) }, nil
+			})
 		},
 	}
 	fs := cmd.Flags()
@@ -72,6 +69,32 @@ addresses.`,
 	fs.StringVar(&passphrase, "passphrase", "", "BIP39 passphrase")
 	fs.StringVar(&network, "network", "testnet", "mainnet (the Bitcoin app), testnet or regtest (the Bitcoin Test app)")
 	return cmd
+}
+
+// simFlags reads the --network and --listen flags both sim commands take:
+// the network the device's keys are printed for, and the address to serve
+// on, which must be on the loopback interface.
+func simFlags(network, listen string) (descriptor.Network, error) {
+	n, err := descriptor.ParseNetwork(network)
+	if err != nil {
+		return n, fmt.Errorf("--network: %w", err)
+	}
+	return n, checkLoopback(listen)
+}
+
+// serveSim prints the simulator's private-key warning on the error
+// stream, opens its port with listen, says on the output what serves
+// there (what, then the --device URI of scheme and the address) and serves
+// until the user interrupts. The device is closed on every path.
+func serveSim(cmd *cobra.Command, warning string, dev io.Closer, what, scheme string, listen func() (net.Addr, func() error, error)) error {
+	fmt.Fprintln(cmd.ErrOrStderr(), "WARNING:", warning)
+	addr, serve, err := listen()
+	if err != nil {
+		dev.Close()
+		return err
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "%s: --device %s:%s (Ctrl-C stops it)\n", what, scheme, addr)
+	return serveUntilInterrupted(cmd, serve, dev.Close)
 }
 
 // serveUntilInterrupted runs serve until it fails or the user interrupts;
@@ -128,11 +151,8 @@ a mnemonic that guards real funds, and never send real funds to its
 addresses.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			n, err := descriptor.ParseNetwork(network)
+			n, err := simFlags(network, listen)
 			if err != nil {
-				return fmt.Errorf("--network: %w", err)
-			}
-			if err := checkLoopback(listen); err != nil {
 				return err
 			}
 			errOut := cmd.ErrOrStderr()
@@ -147,16 +167,15 @@ addresses.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintln(errOut, "WARNING:", warning)
-			pc, err := net.ListenPacket("udp", listen)
-			if err != nil {
-				dev.Close()
-				return err
-			}
 			fpr := dev.MasterFingerprint()
-			fmt.Fprintf(cmd.OutOrStdout(), "simulated Trezor One (%s), fingerprint %x: --device trezor-udp:%s (Ctrl-C stops it)\n",
-				n, fpr[:], pc.LocalAddr())
-			return serveUntilInterrupted(cmd, func() error { return dev.Serve(pc) }, dev.Close)
+			what := fmt.Sprintf("simulated Trezor One (%s), fingerprint %x", n, fpr[:])
+			return serveSim(cmd, warning, dev, what, "trezor-udp", func() (net.Addr, func() error, error) {
+				pc, err := net.ListenPacket("udp", listen)
+				if err != nil {
+					return nil, nil, err
+				}
+				return pc.LocalAddr(), func() error { return dev.Serve(pc) }, nil
+			})
 		},
 	}
 	fs := cmd.Flags()

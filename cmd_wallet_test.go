@@ -17,6 +17,7 @@ import (
 	"github.com/btcsuite/btcd/wire"
 
 	simledger "codeberg.org/hardfolio/hardfolio/hw/sim/ledger"
+	"codeberg.org/hardfolio/hardfolio/hw/sim/simtest"
 	"codeberg.org/hardfolio/hardfolio/portfolio"
 	"codeberg.org/hardfolio/hardfolio/wallet"
 	"codeberg.org/hardfolio/hardfolio/wallet/chain"
@@ -234,7 +235,7 @@ func TestWalletJSONKeysDocumented(t *testing.T) {
 // (the Bitcoin app, mainnet), which holds wallet "cold"'s keys.
 func startBIP84Sim(t *testing.T) string {
 	t.Helper()
-	addr, _ := serveSim(t, simledger.Options{Network: &chaincfg.MainNetParams,
+	addr, _ := simtest.Ledger(t, simledger.Options{Network: &chaincfg.MainNetParams,
 		Mnemonic: "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about"})
 	return addr
 }

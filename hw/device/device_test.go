@@ -3,7 +3,6 @@ package device
 import (
 	"context"
 	"errors"
-	"net"
 	"slices"
 	"testing"
 	"time"
@@ -12,6 +11,7 @@ import (
 
 	"codeberg.org/hardfolio/hardfolio/hw/ledger/apdu"
 	simledger "codeberg.org/hardfolio/hardfolio/hw/sim/ledger"
+	"codeberg.org/hardfolio/hardfolio/hw/sim/simtest"
 	"codeberg.org/hardfolio/hardfolio/hw/transport"
 )
 
@@ -115,23 +115,7 @@ func TestListFiltersInterfaces(t *testing.T) {
 
 func startSim(t testing.TB, f simledger.Faults) (string, *simledger.Device) {
 	t.Helper()
-	return serveSim(t, simledger.Options{Network: &chaincfg.TestNet3Params, Faults: f})
-}
-
-// serveSim serves a simulated Ledger made with opts on 127.0.0.1.
-func serveSim(t testing.TB, opts simledger.Options) (string, *simledger.Device) {
-	t.Helper()
-	dev, _, err := simledger.New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go dev.Serve(ln)
-	t.Cleanup(func() { dev.Close() })
-	return ln.Addr().String(), dev
+	return simtest.Ledger(t, simledger.Options{Network: &chaincfg.TestNet3Params, Faults: f})
 }
 
 func TestLedgerOverSpeculos(t *testing.T) {

@@ -19,6 +19,7 @@ import (
 
 	"codeberg.org/hardfolio/hardfolio/hw/ledger/apdu"
 	simledger "codeberg.org/hardfolio/hardfolio/hw/sim/ledger"
+	"codeberg.org/hardfolio/hardfolio/hw/sim/simtest"
 	"codeberg.org/hardfolio/hardfolio/hw/transport"
 )
 
@@ -72,7 +73,7 @@ func TestSignFaults(t *testing.T) {
 	hold := make(chan struct{})
 	defer close(hold)
 	var stall atomic.Bool
-	addr, sim := serveSim(t, simledger.Options{Network: &chaincfg.TestNet3Params, Confirm: func(ctx context.Context, _ simledger.Screen) bool {
+	addr, sim := simtest.Ledger(t, simledger.Options{Network: &chaincfg.TestNet3Params, Confirm: func(ctx context.Context, _ simledger.Screen) bool {
 		if stall.Load() {
 			select { // the device stops answering at its screen
 			case <-hold:

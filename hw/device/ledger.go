@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"math/bits"
-	"sync"
 
 	"github.com/btcsuite/btcd/btcutil/psbt"
 	"github.com/btcsuite/btcd/txscript"
@@ -50,21 +49,12 @@ func (ledgerFactory) open(ctx context.Context, _ *Hub, u URI, model string) (Dev
 	return nil, fmt.Errorf("%w %s", ErrURI, u)
 }
 
-// ledger is a Ledger device running the Bitcoin app.
-//
-// Two locks, as the device and what we know of it are separate: comms is
-// held for a whole command, which may wait minutes for the user to confirm
-// on the device; state guards the answers already cached, so that Info
-// stays readable meanwhile.
+// ledger is a Ledger device running the Bitcoin app; held has its locks
+// and what is known of it.
 type ledger struct {
+	held
 	client *btcapp.Client
 	closer io.Closer
-
-	comms sync.Mutex
-
-	state sync.Mutex
-	info  Info // URI, Model, Vendor always; the rest once asked
-	asked bool // info holds an answer from the device
 }
 
 func newLedger(uri, model string, ex interface {
@@ -73,28 +63,19 @@ func newLedger(uri, model string, ex interface {
 	return &ledger{
 		client: btcapp.New(ex),
 		closer: closer,
-		info:   Info{Vendor: "Ledger", Model: model, URI: uri},
+		held:   held{info: Info{Vendor: "Ledger", Model: model, URI: uri}},
 	}
-}
-
-func (l *ledger) cached() (Info, bool) {
-	l.state.Lock()
-	defer l.state.Unlock()
-	return l.info, l.asked
 }
 
 // Info asks the device which app is open and, in the Bitcoin app, its
 // fingerprint. While another command holds the device (the user is
 // confirming), it returns what was learnt before, if anything.
 func (l *ledger) Info(ctx context.Context) (Info, error) {
-	if !l.comms.TryLock() {
-		if in, ok := l.cached(); ok {
-			return in, nil
-		}
-		l.comms.Lock()
+	in, busy := l.lockForInfo()
+	if busy {
+		return in, nil
 	}
 	defer l.comms.Unlock()
-	in, _ := l.cached()
 	app, err := l.client.AppAndVersion(ctx)
 	if err != nil {
 		return in, err
@@ -109,9 +90,7 @@ func (l *ledger) Info(ctx context.Context) (Info, error) {
 			in.Fingerprint, in.HasFingerprint = fpr, true
 		}
 	}
-	l.state.Lock()
-	l.info, l.asked = in, true
-	l.state.Unlock()
+	l.remember(in)
 	return in, ferr
 }
 
@@ -127,9 +106,7 @@ func (l *ledger) fingerprint(ctx context.Context) (uint32, error) {
 	if err != nil {
 		return 0, err
 	}
-	l.state.Lock()
-	l.info.Fingerprint, l.info.HasFingerprint = fpr, true
-	l.state.Unlock()
+	l.rememberFingerprint(fpr)
 	return fpr, nil
 }
 
@@ -170,8 +147,8 @@ func (l *ledger) Address(ctx context.Context, desc DescriptorRef, change bool, i
 	if err != nil {
 		return "", err
 	}
-	if fpr != desc.Fingerprint {
-		return "", fmt.Errorf("%w: the descriptor's key is from seed %08x, the device's is %08x", ErrNotOurs, desc.Fingerprint, fpr)
+	if err := checkSeed(desc.Fingerprint, fpr); err != nil {
+		return "", err
 	}
 	return l.client.WalletAddress(ctx, p, nil, change, index, display)
 }

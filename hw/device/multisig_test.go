@@ -19,6 +19,7 @@ import (
 
 	"codeberg.org/hardfolio/hardfolio/hw/ledger/apdu"
 	simledger "codeberg.org/hardfolio/hardfolio/hw/sim/ledger"
+	"codeberg.org/hardfolio/hardfolio/hw/sim/simtest"
 )
 
 // bip84Mnemonic is BIP 39's all-zero-entropy mnemonic: a second public seed.
@@ -37,7 +38,7 @@ type cosigner struct {
 
 func openCosigner(t *testing.T, ctx context.Context, mnemonic string) cosigner {
 	t.Helper()
-	addr, _ := serveSim(t, simledger.Options{Mnemonic: mnemonic, Network: &chaincfg.TestNet3Params})
+	addr, _ := simtest.Ledger(t, simledger.Options{Mnemonic: mnemonic, Network: &chaincfg.TestNet3Params})
 	d, err := NewHub().Open(ctx, "speculos:"+addr)
 	if err != nil {
 		t.Fatal(err)

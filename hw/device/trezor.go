@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 
 	"github.com/btcsuite/btcd/btcutil/psbt"
 
@@ -64,7 +63,7 @@ func (trezorFactory) open(ctx context.Context, hub *Hub, u URI, model string) (D
 	if hub != nil && hub.Prompter != nil {
 		ui = trezorUI{hub.Prompter}
 	}
-	return &trezorDevice{client: trezor.New(rt, ui), info: Info{Vendor: "Trezor", Model: model, URI: u.String()}}, nil
+	return &trezorDevice{client: trezor.New(rt, ui), held: held{info: Info{Vendor: "Trezor", Model: model, URI: u.String()}}}, nil
 }
 
 // trezorUI puts a Prompter behind the Trezor client's callbacks.
@@ -194,36 +193,21 @@ func (h *Hub) bridgeDevices(ctx context.Context) []Info {
 	return out
 }
 
-// trezorDevice is a Trezor. As for the Ledger, comms is held for a whole
-// request (which may wait for the user) and state guards what is known.
+// trezorDevice is a Trezor; held has its locks and what is known of it.
 type trezorDevice struct {
+	held
 	client *trezor.Client
-
-	comms sync.Mutex
-
-	state sync.Mutex
-	info  Info
-	asked bool
-}
-
-func (t *trezorDevice) cached() (Info, bool) {
-	t.state.Lock()
-	defer t.state.Unlock()
-	return t.info, t.asked
 }
 
 // Info initialises the device and, unless it waits for its PIN or a
 // passphrase that no Prompter can give, reads its fingerprint. It never
 // asks the user anything.
 func (t *trezorDevice) Info(ctx context.Context) (Info, error) {
-	if !t.comms.TryLock() {
-		if in, ok := t.cached(); ok {
-			return in, nil
-		}
-		t.comms.Lock()
+	in, busy := t.lockForInfo()
+	if busy {
+		return in, nil
 	}
 	defer t.comms.Unlock()
-	in, _ := t.cached()
 	f, err := t.client.Initialize(ctx)
 	if f != nil {
 		if in.Model == "" || in.Model == "Trezor" || in.Model == "emulator" {
@@ -251,9 +235,7 @@ func (t *trezorDevice) Info(ctx context.Context) (Info, error) {
 			}
 		}
 	}
-	t.state.Lock()
-	t.info, t.asked = in, true
-	t.state.Unlock()
+	t.remember(in)
 	return in, err
 }
 
@@ -272,9 +254,7 @@ func (t *trezorDevice) fingerprint(ctx context.Context) (uint32, error) {
 	if err != nil {
 		return 0, err
 	}
-	t.state.Lock()
-	t.info.Fingerprint, t.info.HasFingerprint = fpr, true
-	t.state.Unlock()
+	t.rememberFingerprint(fpr)
 	return fpr, nil
 }
 
@@ -315,8 +295,8 @@ func (t *trezorDevice) Address(ctx context.Context, desc DescriptorRef, change b
 	if err != nil {
 		return "", err
 	}
-	if fpr != desc.Fingerprint {
-		return "", fmt.Errorf("%w: the descriptor's key is from seed %08x, the device's is %08x", ErrNotOurs, desc.Fingerprint, fpr)
+	if err := checkSeed(desc.Fingerprint, fpr); err != nil {
+		return "", err
 	}
 	coin := trezor.Bitcoin
 	if strings.HasPrefix(desc.Xpub, "tpub") {

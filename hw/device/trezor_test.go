@@ -9,27 +9,13 @@ import (
 	"testing"
 	"time"
 
+	"codeberg.org/hardfolio/hardfolio/hw/sim/simtest"
 	simtrezor "codeberg.org/hardfolio/hardfolio/hw/sim/trezor"
 	"codeberg.org/hardfolio/hardfolio/hw/transport"
 	"codeberg.org/hardfolio/hardfolio/hw/trezor"
 )
 
 const abandonMnemonic = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about"
-
-// serveTrezor serves a simulated Trezor on a loopback UDP port.
-func serveTrezor(t testing.TB, opts simtrezor.Options) (string, *simtrezor.Device) {
-	t.Helper()
-	dev, _, err := simtrezor.New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr, err := dev.ListenUDP("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { dev.Close() })
-	return addr, dev
-}
 
 func testHub() *Hub {
 	h := NewHub()
@@ -39,7 +25,7 @@ func testHub() *Hub {
 }
 
 func TestTrezorOverUDP(t *testing.T) {
-	addr, _ := serveTrezor(t, simtrezor.Options{Mnemonic: abandonMnemonic})
+	addr, _ := simtest.Trezor(t, simtrezor.Options{Mnemonic: abandonMnemonic})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	d, err := testHub().Open(ctx, "trezor-udp:"+addr)
@@ -95,24 +81,18 @@ func TestTrezorOverUDP(t *testing.T) {
 }
 
 func TestTrezorThroughBridge(t *testing.T) {
-	udp, _ := serveTrezor(t, simtrezor.Options{Mnemonic: abandonMnemonic})
-	br := simtrezor.NewBridge(udp)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go br.Serve(ln)
-	t.Cleanup(func() { br.Close() })
+	udp, _ := simtest.Trezor(t, simtrezor.Options{Mnemonic: abandonMnemonic})
+	bridge := simtest.Bridge(t, udp, "")
 	h := testHub()
-	h.BridgeAddr = ln.Addr().String()
+	h.BridgeAddr = bridge
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	got := h.List(ctx, nil)
-	if len(got) != 1 || got[0].URI != "trezor-bridge:"+ln.Addr().String()+"/1" || got[0].Err != nil ||
+	if len(got) != 1 || got[0].URI != "trezor-bridge:"+bridge+"/1" || got[0].Err != nil ||
 		got[0].FingerprintHex() != "73c5da0a" || got[0].Model != "Trezor One" {
 		t.Fatalf("List = %+v", got)
 	}
-	d, err := h.Open(ctx, "trezor-bridge:"+ln.Addr().String())
+	d, err := h.Open(ctx, "trezor-bridge:"+bridge)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,27 +115,20 @@ func TestTrezorThroughBridge(t *testing.T) {
 	}
 	d.Close()
 	// Released: the bridge lists the device free, and it opens again.
-	if d, err = h.Open(ctx, "trezor-bridge:"+ln.Addr().String()+"/1"); err != nil {
+	if d, err = h.Open(ctx, "trezor-bridge:"+bridge+"/1"); err != nil {
 		t.Fatal(err)
 	}
 	defer d.Close()
 	if _, err := d.Fingerprint(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.Open(ctx, "trezor-bridge:"+ln.Addr().String()+"/9"); !errors.Is(err, ErrNotFound) {
+	if _, err := h.Open(ctx, "trezor-bridge:"+bridge+"/9"); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("unknown bridge device: %v", err)
 	}
 
 	// A bridge older than 2.0.25 takes /call only.
-	old := simtrezor.NewBridge(udp)
-	old.Version = "2.0.24"
-	oln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go old.Serve(oln)
-	t.Cleanup(func() { old.Close() })
-	od, err := h.Open(ctx, "trezor-bridge:"+oln.Addr().String())
+	old := simtest.Bridge(t, udp, "2.0.24")
+	od, err := h.Open(ctx, "trezor-bridge:"+old)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,7 +188,7 @@ func (p *prompter) Confirm(_ context.Context, what string) {
 
 func TestTrezorPINThroughPrompter(t *testing.T) {
 	p := &prompter{pin: "468"}
-	addr, _ := serveTrezor(t, simtrezor.Options{PIN: "468", ShowPIN: func(g [3][3]byte) { p.mu.Lock(); p.grid = g; p.mu.Unlock() }})
+	addr, _ := simtest.Trezor(t, simtrezor.Options{PIN: "468", ShowPIN: func(g [3][3]byte) { p.mu.Lock(); p.grid = g; p.mu.Unlock() }})
 	ctx := context.Background()
 
 	// Info never prompts: a locked device says so.
@@ -250,7 +223,7 @@ func TestTrezorPINThroughPrompter(t *testing.T) {
 // OpenFingerprint finds a locked Trezor when a Prompter can unlock it.
 func TestOpenFingerprintUnlocksTrezor(t *testing.T) {
 	p := &prompter{pin: "75"}
-	addr, _ := serveTrezor(t, simtrezor.Options{Mnemonic: abandonMnemonic, PIN: "75", ShowPIN: func(g [3][3]byte) { p.mu.Lock(); p.grid = g; p.mu.Unlock() }})
+	addr, _ := simtest.Trezor(t, simtrezor.Options{Mnemonic: abandonMnemonic, PIN: "75", ShowPIN: func(g [3][3]byte) { p.mu.Lock(); p.grid = g; p.mu.Unlock() }})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	emu := []string{"trezor-udp:" + addr}

@@ -7,8 +7,9 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
 	"syscall"
+
+	"codeberg.org/hardfolio/hardfolio/hw/internal/ctxio"
 )
 
 // DefaultSpeculosAddr is where Speculos serves APDUs unless told otherwise.
@@ -73,7 +74,7 @@ func (s *Speculos) Exchange(ctx context.Context, command []byte) ([]byte, error)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	defer withContext(ctx, s.rw)()
+	defer ctxio.Bind(ctx, s.rw)()
 	if err := WriteSpeculosCommand(s.rw, command); err != nil {
 		return nil, wrapCtx(ctx, err)
 	}
@@ -93,15 +94,11 @@ func gone(err error) error {
 	return err
 }
 
-// wrapCtx prefers the context's error when the context ended; a transport
-// deadline taken from the context counts as the context's deadline even if
-// the context's own timer has not fired yet.
+// wrapCtx prefers the context's error when the context ended (see
+// ctxio.Ended) and otherwise marks a closed emulator connection as gone.
 func wrapCtx(ctx context.Context, err error) error {
-	if cerr := ctx.Err(); cerr != nil {
-		return fmt.Errorf("%w (%v)", cerr, err)
-	}
-	if _, has := ctx.Deadline(); has && errors.Is(err, os.ErrDeadlineExceeded) {
-		return fmt.Errorf("%w (%v)", context.DeadlineExceeded, err)
+	if cerr := ctxio.Ended(ctx, err); cerr != nil {
+		return cerr
 	}
 	return gone(err)
 }

@@ -6,7 +6,6 @@
 package transport
 
 import (
-	"context"
 	"errors"
 	"io"
 	"os"
@@ -127,25 +126,4 @@ func (c *MemConn) SetDeadline(t time.Time) error {
 	c.wake = make(chan struct{})
 	c.mu.Unlock()
 	return nil
-}
-
-// deadliner is implemented by connections with I/O deadlines.
-type deadliner interface {
-	SetDeadline(t time.Time) error
-}
-
-// withContext applies ctx's deadline and cancellation to conn's I/O until the
-// returned function is called.
-func withContext(ctx context.Context, conn any) func() {
-	dl, ok := conn.(deadliner)
-	if !ok {
-		return func() {}
-	}
-	if t, has := ctx.Deadline(); has {
-		_ = dl.SetDeadline(t)
-	} else {
-		_ = dl.SetDeadline(time.Time{})
-	}
-	stop := context.AfterFunc(ctx, func() { _ = dl.SetDeadline(time.Unix(1, 0)) })
-	return func() { stop() }
 }

@@ -9,6 +9,8 @@ import (
 	"os"
 	"syscall"
 	"time"
+
+	"codeberg.org/hardfolio/hardfolio/hw/internal/ctxio"
 )
 
 // The Trezor emulator's UDP interface (trezorlib transport/udp.py,
@@ -59,7 +61,7 @@ func DialTrezorUDP(ctx context.Context, addr string) (*UDP, error) {
 
 // Ping sends "PINGPING" and waits for "PONGPONG", skipping stray packets.
 func (u *UDP) Ping(ctx context.Context) error {
-	defer withContext(ctx, u.conn)()
+	defer ctxio.Bind(ctx, u.conn)()
 	if _, err := u.conn.Write(UDPPing); err != nil {
 		return fmt.Errorf("%w at %s: %v", ErrNoEmulator, u.conn.RemoteAddr(), err)
 	}

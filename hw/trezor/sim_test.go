@@ -10,6 +10,7 @@ import (
 	"github.com/btcsuite/btcd/btcutil"
 	"github.com/btcsuite/btcd/btcutil/hdkeychain"
 
+	"codeberg.org/hardfolio/hardfolio/hw/sim/simtest"
 	simtrezor "codeberg.org/hardfolio/hardfolio/hw/sim/trezor"
 	"codeberg.org/hardfolio/hardfolio/hw/transport"
 	"codeberg.org/hardfolio/hardfolio/hw/trezor"
@@ -56,18 +57,7 @@ func start(t testing.TB, opts simtrezor.Options, ui *testUI) (*simtrezor.Device,
 	if ui != nil && opts.ShowPIN == nil {
 		opts.ShowPIN = ui.showPIN
 	}
-	dev, warning, err := simtrezor.New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if warning == "" {
-		t.Fatal("no private-key warning")
-	}
-	addr, err := dev.ListenUDP("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { dev.Close() })
+	addr, dev := simtest.Trezor(t, opts)
 	u, err := transport.DialTrezorUDP(context.Background(), addr)
 	if err != nil {
 		t.Fatal(err)
@@ -289,13 +279,8 @@ func TestPassphraseOnDevice(t *testing.T) {
 	// A touchscreen model takes it on its own screen when the user
 	// chooses so: the passphrase typed at the host is not sent.
 	ui := &onDeviceUI{}
-	dev, _, err := simtrezor.New(simtrezor.Options{Mnemonic: abandon, Model: "T", Version: [3]uint32{2, 6, 0},
+	addr, _ := simtest.Trezor(t, simtrezor.Options{Mnemonic: abandon, Model: "T", Version: [3]uint32{2, 6, 0},
 		PassphraseProtection: true, DevicePassphrase: "TREZOR"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { dev.Close() })
-	addr, _ := dev.ListenUDP("127.0.0.1:0")
 	u, err := transport.DialTrezorUDP(ctx(t), addr)
 	if err != nil {
 		t.Fatal(err)

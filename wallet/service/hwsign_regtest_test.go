@@ -15,7 +15,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math/bits"
-	"net"
 	"strings"
 	"testing"
 	"time"
@@ -28,6 +27,7 @@ import (
 
 	"codeberg.org/hardfolio/hardfolio/hw/device"
 	simledger "codeberg.org/hardfolio/hardfolio/hw/sim/ledger"
+	"codeberg.org/hardfolio/hardfolio/hw/sim/simtest"
 	"codeberg.org/hardfolio/hardfolio/portfolio"
 	"codeberg.org/hardfolio/hardfolio/wallet"
 	"codeberg.org/hardfolio/hardfolio/wallet/descriptor"
@@ -58,17 +58,15 @@ func startRegtest(t *testing.T) (*regtest.Wallet, *regtest.Node, *regtest.Activi
 // uses) with mnemonic on 127.0.0.1 and opens it through the device hub.
 func openSim(t *testing.T, ctx context.Context, mnemonic string) device.Device {
 	t.Helper()
-	dev, _, err := simledger.New(simledger.Options{Mnemonic: mnemonic, Network: &chaincfg.RegressionNetParams})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go dev.Serve(ln)
-	t.Cleanup(func() { dev.Close() })
-	d, err := device.NewHub().Open(ctx, "speculos:"+ln.Addr().String())
+	addr, _ := simtest.Ledger(t, simledger.Options{Mnemonic: mnemonic, Network: &chaincfg.RegressionNetParams})
+	return openDevice(t, ctx, "speculos:"+addr)
+}
+
+// openDevice opens the device at uri through the device hub until the
+// test ends.
+func openDevice(t *testing.T, ctx context.Context, uri string) device.Device {
+	t.Helper()
+	d, err := device.NewHub().Open(ctx, uri)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,35 +144,8 @@ func TestDeviceSignedRegtest(t *testing.T) {
 	}
 
 	// Pay from each single-sig account, signed on device A.
-	fees := map[string]int64{}
-	var paid int64
-	for i, cfg := range cfgs {
-		st := sync(cfg)
-		if got := st.Balance().Confirmed; got != funded[cfg.ID] {
-			t.Fatalf("%s: balance %d, funded %d", cfg.ID, got, funded[cfg.ID])
-		}
-		to, _ := receiver.address(t, uint32(i))
-		amount := int64(3_000_000 + 100_000*i)
-		draft, err := wallet.BuildPSBT(st, wallet.Request{Recipients: []wallet.Recipient{{Address: to, Sats: amount}}, FeeRate: 2})
-		if err != nil {
-			t.Fatal(err)
-		}
-		signed, err := service.SignWith(ctx, devA, draft.Packet)
-		if err != nil {
-			t.Fatalf("%s: %v", cfg.ID, err)
-		}
-		if !signed.Complete || signed.Fee != draft.Fee {
-			t.Fatalf("%s: complete %v, fee %d (draft %d): %v", cfg.ID, signed.Complete, signed.Fee, draft.Fee, signed.Pending)
-		}
-		id, err := service.Broadcast(ctx, cfg, signed.Tx)
-		if err != nil {
-			t.Fatalf("%s: the node refused the device's transaction: %v", cfg.ID, err)
-		}
-		if id != signed.Tx.TxHash() {
-			t.Fatalf("%s: broadcast %v, want %v", cfg.ID, id, signed.Tx.TxHash())
-		}
-		fees[cfg.ID], paid = draft.Fee, paid+amount
-	}
+	const base = 3_000_000
+	fees, paid := payEach(t, ctx, sync, cfgs, funded, receiver, devA, base, nil)
 
 	// Pay from the multisig: A and B each register it, then sign in turn.
 	regA, err := devA.(device.MultisigDevice).RegisterMultisig(ctx, msDevice(ms))
@@ -221,16 +192,7 @@ func TestDeviceSignedRegtest(t *testing.T) {
 	node.Mine(t, 1)
 
 	// Every balance, to the satoshi.
-	for _, cfg := range cfgs {
-		st := sync(cfg)
-		want := funded[cfg.ID] - int64(3_000_000+100_000*indexOf(cfgs, cfg.ID)) - fees[cfg.ID]
-		if got := st.Balance(); got.Confirmed != want || got.Unconfirmed != 0 {
-			t.Errorf("%s: balance %+v after paying, want %d confirmed", cfg.ID, got, want)
-		}
-	}
-	if got := sync(recvCfg).Balance(); got.Confirmed != paid || got.Unconfirmed != 0 {
-		t.Errorf("receiver: %+v, want %d confirmed", got, paid)
-	}
+	checkPaid(t, sync, cfgs, funded, fees, base, recvCfg, paid)
 	var utxo *struct{ Value float64 }
 	node.MustCall(t, &utxo, "gettxout", fundTx.TxHash().String(), len(outs)-1)
 	if utxo != nil {
@@ -304,13 +266,70 @@ func syncer(t *testing.T, ctx context.Context) func(portfolio.WalletConfig) *wal
 	}
 }
 
-func indexOf(cfgs []portfolio.WalletConfig, id string) int {
-	for i, c := range cfgs {
-		if c.ID == id {
-			return i
+// payAmount is what payEach pays from account i.
+func payAmount(base int64, i int) int64 { return base + 100_000*int64(i) }
+
+// payEach pays from each account in turn payAmount(base, i) sats to the
+// receiver's address i, signed on signer through service.SignWith (the
+// flow of "wallet send --sign-with"), and broadcasts. It first checks that
+// the account holds what it was funded with, and that the signed
+// transaction is complete with the draft's fee; check, if not nil, looks
+// at each draft and signing result too. It returns each account's fee and
+// the total paid.
+func payEach(t *testing.T, ctx context.Context, sync func(portfolio.WalletConfig) *wallet.State, cfgs []portfolio.WalletConfig,
+	funded map[string]int64, receiver testAccount, signer service.Signer, base int64,
+	check func(cfg portfolio.WalletConfig, draft *wallet.Draft, signed *service.Signed)) (map[string]int64, int64) {
+	t.Helper()
+	fees := map[string]int64{}
+	var paid int64
+	for i, cfg := range cfgs {
+		st := sync(cfg)
+		if got := st.Balance().Confirmed; got != funded[cfg.ID] {
+			t.Fatalf("%s: balance %d, funded %d", cfg.ID, got, funded[cfg.ID])
+		}
+		to, _ := receiver.address(t, uint32(i))
+		amount := payAmount(base, i)
+		draft, err := wallet.BuildPSBT(st, wallet.Request{Recipients: []wallet.Recipient{{Address: to, Sats: amount}}, FeeRate: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		signed, err := service.SignWith(ctx, signer, draft.Packet)
+		if err != nil {
+			t.Fatalf("%s: %v", cfg.ID, err)
+		}
+		if !signed.Complete || signed.Fee != draft.Fee {
+			t.Fatalf("%s: complete %v, fee %d (draft %d): %v", cfg.ID, signed.Complete, signed.Fee, draft.Fee, signed.Pending)
+		}
+		if check != nil {
+			check(cfg, draft, signed)
+		}
+		id, err := service.Broadcast(ctx, cfg, signed.Tx)
+		if err != nil {
+			t.Fatalf("%s: the node refused the device's transaction: %v", cfg.ID, err)
+		}
+		if id != signed.Tx.TxHash() {
+			t.Fatalf("%s: broadcast %v, want %v", cfg.ID, id, signed.Tx.TxHash())
+		}
+		fees[cfg.ID], paid = draft.Fee, paid+amount
+	}
+	return fees, paid
+}
+
+// checkPaid checks, once the payments of payEach are mined, that each
+// account holds what it was funded with less what it paid and its fee
+// (its change came back), and that the receiver holds all that was paid.
+func checkPaid(t *testing.T, sync func(portfolio.WalletConfig) *wallet.State, cfgs []portfolio.WalletConfig,
+	funded, fees map[string]int64, base int64, recvCfg portfolio.WalletConfig, paid int64) {
+	t.Helper()
+	for i, cfg := range cfgs {
+		want := funded[cfg.ID] - payAmount(base, i) - fees[cfg.ID]
+		if got := sync(cfg).Balance(); got.Confirmed != want || got.Unconfirmed != 0 {
+			t.Errorf("%s: balance %+v after paying, want %d confirmed (change back)", cfg.ID, got, want)
 		}
 	}
-	return -1
+	if got := sync(recvCfg).Balance(); got.Confirmed != paid || got.Unconfirmed != 0 {
+		t.Errorf("receiver: %+v, want %d confirmed", got, paid)
+	}
 }
 
 // msDevice describes a multisig descriptor to a device.

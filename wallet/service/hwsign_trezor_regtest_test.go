@@ -4,11 +4,9 @@ package service_test
 // emulator's loopback UDP port, accepted by a real btcd node in regtest.
 
 import (
-	"context"
 	"testing"
-	"time"
 
-	"codeberg.org/hardfolio/hardfolio/hw/device"
+	"codeberg.org/hardfolio/hardfolio/hw/sim/simtest"
 	simtrezor "codeberg.org/hardfolio/hardfolio/hw/sim/trezor"
 	"codeberg.org/hardfolio/hardfolio/portfolio"
 	"codeberg.org/hardfolio/hardfolio/wallet"
@@ -22,31 +20,9 @@ import (
 // service.SignWith (the flow of "wallet send --sign-with"), broadcasts,
 // mines, and checks every balance to the satoshi.
 func TestTrezorSignedRegtest(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a btcd node")
-	}
-	setCacheHome(t)
-	miner := regtest.NewWallet(t)
-	regtest.Binary(t)
-	node := regtest.Start(t, miner.MinerAddress())
-	act := regtest.Populate(t, node, miner)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-
-	sim, _, err := simtrezor.New(simtrezor.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sim.Close() })
-	addr, err := sim.ListenUDP("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dev, err := device.NewHub().Open(ctx, "trezor-udp:"+addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { dev.Close() })
+	miner, node, act, ctx := startRegtest(t)
+	addr, _ := simtest.Trezor(t, simtrezor.Options{})
+	dev := openDevice(t, ctx, "trezor-udp:"+addr)
 
 	backend := portfolio.Backend{Kind: "node", Server: node.URL(), RPCUser: node.User, RPCPassword: node.Pass}
 	birthday := node.Height(t) + 1
@@ -59,49 +35,16 @@ func TestTrezorSignedRegtest(t *testing.T) {
 	node.Mine(t, 1)
 
 	sync := syncer(t, ctx)
-
-	fees := map[string]int64{}
-	var paid int64
-	for i, cfg := range cfgs {
-		st := sync(cfg)
-		if got := st.Balance().Confirmed; got != funded[cfg.ID] {
-			t.Fatalf("%s: balance %d, funded %d", cfg.ID, got, funded[cfg.ID])
-		}
-		to, _ := receiver.address(t, uint32(i))
-		amount := int64(13_000_000 + 100_000*i) // more than one coin: two inputs and change
-		draft, err := wallet.BuildPSBT(st, wallet.Request{Recipients: []wallet.Recipient{{Address: to, Sats: amount}}, FeeRate: 2})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(draft.Packet.Inputs) != 2 || len(draft.Packet.Outputs) != 2 {
-			t.Fatalf("%s: %d inputs, %d outputs", cfg.ID, len(draft.Packet.Inputs), len(draft.Packet.Outputs))
-		}
-		signed, err := service.SignWith(ctx, dev, draft.Packet)
-		if err != nil {
-			t.Fatalf("%s: %v", cfg.ID, err)
-		}
-		if !signed.Complete || signed.Fee != draft.Fee || signed.Added != 2 {
-			t.Fatalf("%s: complete %v, added %d, fee %d (draft %d): %v", cfg.ID, signed.Complete, signed.Added, signed.Fee, draft.Fee, signed.Pending)
-		}
-		id, err := service.Broadcast(ctx, cfg, signed.Tx)
-		if err != nil {
-			t.Fatalf("%s: the node refused the Trezor's transaction: %v", cfg.ID, err)
-		}
-		if id != signed.Tx.TxHash() {
-			t.Fatalf("%s: broadcast %v, want %v", cfg.ID, id, signed.Tx.TxHash())
-		}
-		fees[cfg.ID], paid = draft.Fee, paid+amount
-	}
+	const base = 13_000_000 // more than one coin: two inputs and change
+	fees, paid := payEach(t, ctx, sync, cfgs, funded, receiver, dev, base,
+		func(cfg portfolio.WalletConfig, draft *wallet.Draft, signed *service.Signed) {
+			if len(draft.Packet.Inputs) != 2 || len(draft.Packet.Outputs) != 2 {
+				t.Fatalf("%s: %d inputs, %d outputs", cfg.ID, len(draft.Packet.Inputs), len(draft.Packet.Outputs))
+			}
+			if signed.Added != 2 {
+				t.Fatalf("%s: the Trezor added %d signatures, want 2", cfg.ID, signed.Added)
+			}
+		})
 	node.Mine(t, 1)
-
-	for i, cfg := range cfgs {
-		st := sync(cfg)
-		want := funded[cfg.ID] - int64(13_000_000+100_000*i) - fees[cfg.ID]
-		if got := st.Balance(); got.Confirmed != want || got.Unconfirmed != 0 {
-			t.Errorf("%s: balance %+v after paying, want %d confirmed (change back)", cfg.ID, got, want)
-		}
-	}
-	if got := sync(recvCfg).Balance(); got.Confirmed != paid || got.Unconfirmed != 0 {
-		t.Errorf("receiver: %+v, want %d confirmed", got, paid)
-	}
+	checkPaid(t, sync, cfgs, funded, fees, base, recvCfg, paid)
 }

@@ -20,6 +20,8 @@ import (
 	"codeberg.org/hardfolio/hardfolio/hw/ledger/internal/varint"
 	"codeberg.org/hardfolio/hardfolio/hw/ledger/merkle"
 	"codeberg.org/hardfolio/hardfolio/hw/ledger/policy"
+
+	"codeberg.org/hardfolio/hardfolio/hw/internal/hextest"
 )
 
 const h = policy.Hardened
@@ -27,29 +29,20 @@ const h = policy.Hardened
 // Default-policy key of the app's tests/test_get_wallet_address.py.
 const key84 = "[f5acc2fd/84'/1'/0']tpubDCtKfsNyRhULjZ9XMS4VKKtVcPdVDi8MKUbcSD9MJDyjRu1A2ND5MiipozyyspBT9bg8upEp7a8EAgFxNxXn1d7QkdbL52Ty5jiSLcxPt1P"
 
-func unhex(t *testing.T, s string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(strings.ReplaceAll(s, " ", ""))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 // Command bytes laid out by hand from the command tables.
 func TestCommandBytes(t *testing.T) {
-	if got := GetMasterFingerprintCommand(); !bytes.Equal(got, unhex(t, "e1 05 00 01 00")) {
+	if got := GetMasterFingerprintCommand(); !bytes.Equal(got, hextest.Bytes(t, "e1 05 00 01 00")) {
 		t.Errorf("GET_MASTER_FINGERPRINT = %x", got)
 	}
-	if got := GetAppAndVersionCommand(); !bytes.Equal(got, unhex(t, "b0 01 00 00 00")) {
+	if got := GetAppAndVersionCommand(); !bytes.Equal(got, hextest.Bytes(t, "b0 01 00 00 00")) {
 		t.Errorf("GET_APP_AND_VERSION = %x", got)
 	}
 	got, _ := GetExtendedPubkeyCommand([]uint32{84 | h, 1 | h, 0 | h}, false)
-	if !bytes.Equal(got, unhex(t, "e1 00 00 01 0e 00 03 80000054 80000001 80000000")) {
+	if !bytes.Equal(got, hextest.Bytes(t, "e1 00 00 01 0e 00 03 80000054 80000001 80000000")) {
 		t.Errorf("GET_EXTENDED_PUBKEY = %x", got)
 	}
 	got, _ = GetExtendedPubkeyCommand(nil, true)
-	if !bytes.Equal(got, unhex(t, "e1 00 00 01 02 01 00")) {
+	if !bytes.Equal(got, hextest.Bytes(t, "e1 00 00 01 02 01 00")) {
 		t.Errorf("GET_EXTENDED_PUBKEY m = %x", got)
 	}
 	if _, err := GetExtendedPubkeyCommand(make([]uint32, 9), false); !errors.Is(err, ErrArgument) {
@@ -58,16 +51,16 @@ func TestCommandBytes(t *testing.T) {
 	var id, mac [32]byte
 	id[0], mac[31] = 0xAA, 0xBB
 	got = GetWalletAddressCommand(id, mac, true, 0x01020304, true)
-	want := unhex(t, "e1 03 00 01 46 01"+"aa"+strings.Repeat("00", 31)+strings.Repeat("00", 31)+"bb"+"01 01020304")
+	want := hextest.Bytes(t, "e1 03 00 01 46 01"+"aa"+strings.Repeat("00", 31)+strings.Repeat("00", 31)+"bb"+"01 01020304")
 	if !bytes.Equal(got, want) {
 		t.Errorf("GET_WALLET_ADDRESS = %x", got)
 	}
 	got, _ = RegisterWalletCommand([]byte{2, 0})
-	if !bytes.Equal(got, unhex(t, "e1 02 00 01 03 02 02 00")) {
+	if !bytes.Equal(got, hextest.Bytes(t, "e1 02 00 01 03 02 02 00")) {
 		t.Errorf("REGISTER_WALLET = %x", got)
 	}
 	got, _ = ContinueCommand([]byte{0xAB})
-	if !bytes.Equal(got, unhex(t, "f8 01 00 01 01 ab")) {
+	if !bytes.Equal(got, hextest.Bytes(t, "f8 01 00 01 01 ab")) {
 		t.Errorf("CONTINUE = %x", got)
 	}
 	commit := append([]byte{1}, make([]byte, 64)...)
@@ -242,13 +235,13 @@ func testPSBT(t *testing.T) (*psbt.Packet, []byte) {
 	prev := chainhash.Hash{0x11, 0x22}
 	pkt, err := psbt.New(
 		[]*wire.OutPoint{{Hash: prev, Index: 3}, {Hash: chainhash.Hash{0x33}, Index: 0}},
-		[]*wire.TxOut{{Value: 50_000, PkScript: unhex(t, "0014"+strings.Repeat("ab", 20))}},
+		[]*wire.TxOut{{Value: 50_000, PkScript: hextest.Bytes(t, "0014"+strings.Repeat("ab", 20))}},
 		2, 800_000, []uint32{0xFFFFFFFD, 0xFFFFFFFE})
 	if err != nil {
 		t.Fatal(err)
 	}
-	pkt.Inputs[0].WitnessUtxo = &wire.TxOut{Value: 60_000, PkScript: unhex(t, "0014"+strings.Repeat("cd", 20))}
-	pkt.Inputs[1].WitnessUtxo = &wire.TxOut{Value: 1_000, PkScript: unhex(t, "0014"+strings.Repeat("ef", 20))}
+	pkt.Inputs[0].WitnessUtxo = &wire.TxOut{Value: 60_000, PkScript: hextest.Bytes(t, "0014"+strings.Repeat("cd", 20))}
+	pkt.Inputs[1].WitnessUtxo = &wire.TxOut{Value: 1_000, PkScript: hextest.Bytes(t, "0014"+strings.Repeat("ef", 20))}
 	pkt.Inputs[0].Bip32Derivation = []*psbt.Bip32Derivation{{
 		PubKey:               append([]byte{2}, bytes.Repeat([]byte{7}, 32)...),
 		MasterKeyFingerprint: 0xfdc2acf5, // little-endian read of f5acc2fd
@@ -309,7 +302,7 @@ func sha256Sum(b []byte) merkle.Hash { return merkle.Hash(sha256sum(b)) }
 func TestSignPSBT(t *testing.T) {
 	pkt, _ := testPSBT(t)
 	pub := append([]byte{2}, bytes.Repeat([]byte{7}, 32)...)
-	der := unhex(t, "3044022011111111111111111111111111111111111111111111111111111111111111110220222222222222222222222222222222222222222222222222222222222222222201")
+	der := hextest.Bytes(t, "3044022011111111111111111111111111111111111111111111111111111111111111110220222222222222222222222222222222222222222222222222222222222222222201")
 	p := policy.Policy{Template: "wpkh(@0/**)", Keys: []string{key84}}
 	f := &fakeDevice{script: func(d *dev, c apdu.Command) ([]byte, uint16) {
 		if c.INS != INSSignPSBT {

@@ -3,7 +3,6 @@ package btcapp_test
 import (
 	"context"
 	"errors"
-	"net"
 	"testing"
 	"time"
 
@@ -16,6 +15,7 @@ import (
 	"codeberg.org/hardfolio/hardfolio/hw/ledger/btcapp"
 	"codeberg.org/hardfolio/hardfolio/hw/ledger/policy"
 	simledger "codeberg.org/hardfolio/hardfolio/hw/sim/ledger"
+	"codeberg.org/hardfolio/hardfolio/hw/sim/simtest"
 	"codeberg.org/hardfolio/hardfolio/hw/transport"
 )
 
@@ -24,23 +24,11 @@ import (
 // device derives against what the test derives from the account key
 // itself: two implementations that must agree.
 func TestClientAgainstSimulator(t *testing.T) {
-	dev, warning, err := simledger.New(simledger.Options{Network: &chaincfg.TestNet3Params})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if warning == "" {
-		t.Error("the simulator gave no private-key warning")
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go dev.Serve(ln)
-	t.Cleanup(func() { dev.Close() })
+	addr, dev := simtest.Ledger(t, simledger.Options{Network: &chaincfg.TestNet3Params})
 
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	sp, err := transport.DialSpeculos(ctx, ln.Addr().String())
+	sp, err := transport.DialSpeculos(ctx, addr)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -35,8 +35,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"time"
+
+	"codeberg.org/hardfolio/hardfolio/hw/internal/ctxio"
 )
 
 // Layout constants.
@@ -202,11 +202,6 @@ func ReadMessage(r io.Reader, d *Decoder) ([]byte, error) {
 	}
 }
 
-// deadliner is implemented by transports that support I/O deadlines.
-type deadliner interface {
-	SetDeadline(t time.Time) error
-}
-
 // Conn exchanges APDUs with a device over a report-oriented io.ReadWriter
 // (an HID device or an in-memory pipe). It implements apdu.Exchanger. A
 // Conn is not safe for concurrent use.
@@ -229,37 +224,16 @@ func (c *Conn) Exchange(ctx context.Context, command []byte) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if dl, ok := c.rw.(deadliner); ok {
-		if t, has := ctx.Deadline(); has {
-			_ = dl.SetDeadline(t)
-		} else {
-			_ = dl.SetDeadline(time.Time{})
-		}
-		stop := context.AfterFunc(ctx, func() { _ = dl.SetDeadline(time.Unix(1, 0)) })
-		defer stop()
-	}
+	defer ctxio.Bind(ctx, c.rw)()
 	if err := WriteMessage(c.rw, c.channel, command); err != nil {
-		return nil, ctxErr(ctx, err)
+		return nil, ctxio.Err(ctx, err)
 	}
 	resp, err := ReadMessage(c.rw, NewDecoder(c.channel))
 	if err != nil {
-		return nil, ctxErr(ctx, err)
+		return nil, ctxio.Err(ctx, err)
 	}
 	if len(resp) < 2 {
 		return nil, fmt.Errorf("%w: response of %d bytes has no status word", ErrFrame, len(resp))
 	}
 	return resp, nil
-}
-
-// ctxErr prefers the context's error when the context ended.
-// A transport deadline taken from the context counts as the context's
-// deadline even if the context's own timer has not fired yet.
-func ctxErr(ctx context.Context, err error) error {
-	if cerr := ctx.Err(); cerr != nil {
-		return fmt.Errorf("%w (%v)", cerr, err)
-	}
-	if _, has := ctx.Deadline(); has && errors.Is(err, os.ErrDeadlineExceeded) {
-		return fmt.Errorf("%w (%v)", context.DeadlineExceeded, err)
-	}
-	return err
 }

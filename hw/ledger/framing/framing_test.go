@@ -3,23 +3,15 @@ package framing
 import (
 	"bytes"
 	"context"
-	"encoding/hex"
 	"errors"
 	"io"
 	"testing"
 	"time"
 
 	"codeberg.org/hardfolio/hardfolio/hw/transport"
-)
 
-func unhex(t testing.TB, s string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+	"codeberg.org/hardfolio/hardfolio/hw/internal/hextest"
+)
 
 func pad(b []byte) []byte { return append(b, make([]byte, ReportSize-len(b))...) }
 
@@ -27,14 +19,14 @@ func pad(b []byte) []byte { return append(b, make([]byte, ReportSize-len(b))...)
 // f5acc2fd 9000, laid out by hand from the report table.
 func TestGoldenSingleReport(t *testing.T) {
 	cmd := []byte{0xE1, 0x05, 0x00, 0x01, 0x00}
-	want := pad(unhex(t, "0101"+"05"+"0000"+"0005"+"e105000100"))
+	want := pad(hextest.Bytes(t, "0101"+"05"+"0000"+"0005"+"e105000100"))
 	reports, err := Encode(DefaultChannel, cmd)
 	if err != nil || len(reports) != 1 || !bytes.Equal(reports[0], want) {
 		t.Fatalf("Encode = %X, %v\nwant %X", reports, err, want)
 	}
-	resp := pad(unhex(t, "0101050000"+"0006"+"f5acc2fd9000"))
+	resp := pad(hextest.Bytes(t, "0101050000"+"0006"+"f5acc2fd9000"))
 	msg, err := Decode(DefaultChannel, [][]byte{resp})
-	if err != nil || !bytes.Equal(msg, unhex(t, "f5acc2fd9000")) {
+	if err != nil || !bytes.Equal(msg, hextest.Bytes(t, "f5acc2fd9000")) {
 		t.Fatalf("Decode = %X, %v", msg, err)
 	}
 }
@@ -49,9 +41,9 @@ func TestGoldenThreeReports(t *testing.T) {
 	if err != nil || len(reports) != 3 {
 		t.Fatalf("Encode: %d reports, %v", len(reports), err)
 	}
-	want0 := append(unhex(t, "abcd050000"+"0078"), msg[:57]...)
-	want1 := append(unhex(t, "abcd050001"), msg[57:116]...)
-	want2 := pad(append(unhex(t, "abcd050002"), msg[116:]...))
+	want0 := append(hextest.Bytes(t, "abcd050000"+"0078"), msg[:57]...)
+	want1 := append(hextest.Bytes(t, "abcd050001"), msg[57:116]...)
+	want2 := pad(append(hextest.Bytes(t, "abcd050002"), msg[116:]...))
 	for i, w := range [][]byte{want0, want1, want2} {
 		if !bytes.Equal(reports[i], w) {
 			t.Errorf("report %d = %X\nwant       %X", i, reports[i], w)

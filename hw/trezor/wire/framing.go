@@ -40,8 +40,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"time"
+
+	"codeberg.org/hardfolio/hardfolio/hw/internal/ctxio"
 )
 
 // Layout constants.
@@ -196,9 +196,6 @@ type RoundTripper interface {
 	Close() error
 }
 
-// deadliner is implemented by connections with I/O deadlines.
-type deadliner interface{ SetDeadline(t time.Time) error }
-
 // PacketLink carries messages as 64-byte packets over a packet-preserving
 // connection (HID, UDP). If the connection has SetDeadline, contexts bound
 // its I/O.
@@ -211,19 +208,19 @@ func NewPacketLink(rw io.ReadWriter) *PacketLink { return &PacketLink{rw: rw} }
 
 // Write sends one message.
 func (l *PacketLink) Write(ctx context.Context, typ uint16, payload []byte) error {
-	defer bound(ctx, l.rw)()
+	defer ctxio.Bind(ctx, l.rw)()
 	if err := WriteMessage(l.rw, typ, payload); err != nil {
-		return ctxErr(ctx, err)
+		return ctxio.Err(ctx, err)
 	}
 	return nil
 }
 
 // Read waits for one message.
 func (l *PacketLink) Read(ctx context.Context) (uint16, []byte, error) {
-	defer bound(ctx, l.rw)()
+	defer ctxio.Bind(ctx, l.rw)()
 	typ, payload, err := ReadMessage(l.rw)
 	if err != nil {
-		return 0, nil, ctxErr(ctx, err)
+		return 0, nil, ctxio.Err(ctx, err)
 	}
 	return typ, payload, nil
 }
@@ -234,28 +231,4 @@ func (l *PacketLink) Close() error {
 		return c.Close()
 	}
 	return nil
-}
-
-// bound applies ctx's deadline and cancellation to conn until the returned
-// function runs.
-func bound(ctx context.Context, conn any) func() {
-	dl, ok := conn.(deadliner)
-	if !ok {
-		return func() {}
-	}
-	t, _ := ctx.Deadline()
-	_ = dl.SetDeadline(t)
-	stop := context.AfterFunc(ctx, func() { _ = dl.SetDeadline(time.Unix(1, 0)) })
-	return func() { stop() }
-}
-
-// ctxErr prefers the context's error when it ended.
-func ctxErr(ctx context.Context, err error) error {
-	if cerr := ctx.Err(); cerr != nil {
-		return fmt.Errorf("%w (%v)", cerr, err)
-	}
-	if _, has := ctx.Deadline(); has && errors.Is(err, os.ErrDeadlineExceeded) {
-		return fmt.Errorf("%w (%v)", context.DeadlineExceeded, err)
-	}
-	return err
 }

@@ -2,23 +2,14 @@ package wire
 
 import (
 	"bytes"
-	"encoding/hex"
 	"errors"
 	"reflect"
-	"strings"
 	"testing"
 
 	"codeberg.org/hardfolio/hardfolio/hw/transport"
-)
 
-func unhex(t *testing.T, s string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(strings.ReplaceAll(s, " ", ""))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+	"codeberg.org/hardfolio/hardfolio/hw/internal/hextest"
+)
 
 // The vectors below follow the protobuf encoding rules (tag = field<<3 |
 // wire type; base-128 varints, low group first) and the field numbers of
@@ -63,7 +54,7 @@ func TestMarshalVectors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := Marshal(tt.msg)
-			if want := unhex(t, tt.want); !bytes.Equal(got, want) {
+			if want := hextest.Bytes(t, tt.want); !bytes.Equal(got, want) {
 				t.Fatalf("Marshal = % x, want % x", got, want)
 			}
 			// round trip
@@ -81,7 +72,7 @@ func TestMarshalVectors(t *testing.T) {
 func TestUnmarshalPackedAndUnknown(t *testing.T) {
 	// address_n packed (field 1, wire type 2), an unknown field 99 (varint)
 	// and an unknown fixed64 field 98 are accepted.
-	b := unhex(t, "0a 06 ac80808008 00 98 06 07 91 06 0102030405060708 12 07 426974636f696e")
+	b := hextest.Bytes(t, "0a 06 ac80808008 00 98 06 07 91 06 0102030405060708 12 07 426974636f696e")
 	var m GetAddress
 	if err := Unmarshal(b, &m); err != nil {
 		t.Fatal(err)
@@ -111,7 +102,7 @@ func TestUnmarshalMalformed(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := Unmarshal(unhex(t, tt.in), tt.msg)
+			err := Unmarshal(hextest.Bytes(t, tt.in), tt.msg)
 			if !errors.Is(err, tt.want) || !errors.Is(err, ErrMalformed) {
 				t.Fatalf("err = %v, want %v", err, tt.want)
 			}
@@ -126,7 +117,7 @@ func TestEncodePackets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := append(unhex(t, "3f2323 0037 00000000"), make([]byte, 55)...)
+	want := append(hextest.Bytes(t, "3f2323 0037 00000000"), make([]byte, 55)...)
 	if len(p) != 1 || !bytes.Equal(p[0], want) {
 		t.Fatalf("GetFeatures packet % x", p)
 	}
@@ -142,7 +133,7 @@ func TestEncodePackets(t *testing.T) {
 	if len(p) != 3 {
 		t.Fatalf("%d packets, want 3", len(p))
 	}
-	if !bytes.Equal(p[0][:9], unhex(t, "3f2323 0016 00000077")) || p[0][9] != 0 || p[0][63] != 54 {
+	if !bytes.Equal(p[0][:9], hextest.Bytes(t, "3f2323 0016 00000077")) || p[0][9] != 0 || p[0][63] != 54 {
 		t.Fatalf("first packet % x", p[0])
 	}
 	if p[1][0] != '?' || p[1][1] != 55 || p[1][63] != 117 {
@@ -173,17 +164,17 @@ func TestEncodePackets(t *testing.T) {
 
 func TestDecodeBadPackets(t *testing.T) {
 	var d Decoder
-	if _, _, _, err := d.Add(unhex(t, "3f2424 0000 00000000")); !errors.Is(err, ErrMagic) {
+	if _, _, _, err := d.Add(hextest.Bytes(t, "3f2424 0000 00000000")); !errors.Is(err, ErrMagic) {
 		t.Fatalf("bad magic: %v", err)
 	}
-	if _, _, _, err := d.Add(unhex(t, "3f23")); !errors.Is(err, ErrShort) {
+	if _, _, _, err := d.Add(hextest.Bytes(t, "3f23")); !errors.Is(err, ErrShort) {
 		t.Fatalf("short: %v", err)
 	}
-	if _, _, _, err := d.Add(unhex(t, "3f2323 0000 7fffffff")); !errors.Is(err, ErrTooLong) {
+	if _, _, _, err := d.Add(hextest.Bytes(t, "3f2323 0000 7fffffff")); !errors.Is(err, ErrTooLong) {
 		t.Fatalf("too long: %v", err)
 	}
 	// a first packet that wants more, then a continuation without "?"
-	if _, _, done, err := d.Add(append(unhex(t, "3f2323 0000 00000040"), make([]byte, 55)...)); err != nil || done {
+	if _, _, done, err := d.Add(append(hextest.Bytes(t, "3f2323 0000 00000040"), make([]byte, 55)...)); err != nil || done {
 		t.Fatal(err, done)
 	}
 	if _, _, _, err := d.Add(make([]byte, 64)); !errors.Is(err, ErrMagic) {
@@ -193,14 +184,14 @@ func TestDecodeBadPackets(t *testing.T) {
 
 func TestBridgeEncoding(t *testing.T) {
 	b := EncodeBridge(TypeGetAddress, []byte{1, 2})
-	if !bytes.Equal(b, unhex(t, "001d 00000002 0102")) {
+	if !bytes.Equal(b, hextest.Bytes(t, "001d 00000002 0102")) {
 		t.Fatalf("% x", b)
 	}
 	typ, p, err := DecodeBridge(b)
 	if err != nil || typ != TypeGetAddress || !bytes.Equal(p, []byte{1, 2}) {
 		t.Fatal(typ, p, err)
 	}
-	if _, _, err := DecodeBridge(unhex(t, "001d 00000003 0102")); !errors.Is(err, ErrFrame) {
+	if _, _, err := DecodeBridge(hextest.Bytes(t, "001d 00000003 0102")); !errors.Is(err, ErrFrame) {
 		t.Fatalf("length mismatch: %v", err)
 	}
 }
