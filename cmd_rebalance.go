@@ -110,7 +110,7 @@ the rules.`,
 	}
 	f.add(g, cmd)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "write JSON (keys in docs/cli.md)")
-	cmd.AddCommand(newRebalanceTargetsCmd(g))
+	cmd.AddCommand(newRebalanceTargetsCmd(g), newRebalanceCostsCmd(g), newRebalanceNeverSellCmd(g))
 	return cmd
 }
 
