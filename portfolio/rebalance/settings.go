@@ -48,7 +48,9 @@ var Settings = []Setting{
 			return err
 		}},
 	{Name: "commission", Label: "Broker commission per ETF or other trade", Hint: "1.00 USD",
-		Get: func(s *portfolio.RebalanceSettings) string { return plainAmount(s.Costs.Commission, s.Costs.CommissionCurrency) },
+		Get: func(s *portfolio.RebalanceSettings) string {
+			return plainAmount(s.Costs.Commission, s.Costs.CommissionCurrency)
+		},
 		Set: func(p *portfolio.Portfolio, t string) error {
 			a, cur, err := ParseAmount(t)
 			p.Rebalance.Costs.Commission, p.Rebalance.Costs.CommissionCurrency = a, cur
