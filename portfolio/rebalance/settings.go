@@ -20,6 +20,7 @@ const MaxTxVBytes = 100_000
 type Setting struct {
 	Name  string // the flag's name: fee-rate
 	Label string // what it is, in words
+	Short string // the same in a few words, for a form
 	Hint  string // an example of the text Set reads
 	Get   func(s *portfolio.RebalanceSettings) string
 	Set   func(p *portfolio.Portfolio, text string) error
@@ -28,14 +29,14 @@ type Setting struct {
 // Settings are the costs and constraints a user edits, in the order the
 // command and the form show them.
 var Settings = []Setting{
-	{Name: "fee-rate", Label: "Bitcoin on-chain fee rate (sat/vB)", Hint: "8",
+	{Name: "fee-rate", Short: "BTC fee rate, sat/vB", Label: "Bitcoin on-chain fee rate (sat/vB)", Hint: "8",
 		Get: func(s *portfolio.RebalanceSettings) string { return plainDec(s.Costs.FeeRate) },
 		Set: func(p *portfolio.Portfolio, t string) error {
 			d, err := parseNonNegative(t, "a fee rate in sat/vB, such as 8 or 2.5")
 			p.Rebalance.Costs.FeeRate = d
 			return err
 		}},
-	{Name: "tx-vbytes", Label: "Typical bitcoin transaction size (vB)", Hint: fmt.Sprint(portfolio.DefaultTxVBytes),
+	{Name: "tx-vbytes", Short: "BTC transaction size, vB", Label: "Typical bitcoin transaction size (vB)", Hint: fmt.Sprint(portfolio.DefaultTxVBytes),
 		Get: func(s *portfolio.RebalanceSettings) string {
 			if s.Costs.TxVBytes == 0 {
 				return ""
@@ -47,7 +48,7 @@ var Settings = []Setting{
 			p.Rebalance.Costs.TxVBytes = n
 			return err
 		}},
-	{Name: "commission", Label: "Broker commission per ETF or other trade", Hint: "1.00 USD",
+	{Name: "commission", Short: "Broker commission a trade", Label: "Broker commission per ETF or other trade", Hint: "1.00 USD",
 		Get: func(s *portfolio.RebalanceSettings) string {
 			return plainAmount(s.Costs.Commission, s.Costs.CommissionCurrency)
 		},
@@ -56,35 +57,35 @@ var Settings = []Setting{
 			p.Rebalance.Costs.Commission, p.Rebalance.Costs.CommissionCurrency = a, cur
 			return err
 		}},
-	{Name: "gold-premium", Label: "Gold dealer premium over spot, buying (%)", Hint: "4",
+	{Name: "gold-premium", Short: "Gold premium buying, %", Label: "Gold dealer premium over spot, buying (%)", Hint: "4",
 		Get: func(s *portfolio.RebalanceSettings) string { return plainPercent(s.Costs.GoldPremium) },
 		Set: func(p *portfolio.Portfolio, t string) error {
 			d, err := ParseCostShare(t)
 			p.Rebalance.Costs.GoldPremium = d
 			return err
 		}},
-	{Name: "gold-spread", Label: "Gold dealer spread below spot, selling (%)", Hint: "1.5",
+	{Name: "gold-spread", Short: "Gold spread selling, %", Label: "Gold dealer spread below spot, selling (%)", Hint: "1.5",
 		Get: func(s *portfolio.RebalanceSettings) string { return plainPercent(s.Costs.GoldSpread) },
 		Set: func(p *portfolio.Portfolio, t string) error {
 			d, err := ParseCostShare(t)
 			p.Rebalance.Costs.GoldSpread = d
 			return err
 		}},
-	{Name: "fx-spread", Label: "FX spread converting currencies (%)", Hint: "0.25",
+	{Name: "fx-spread", Short: "FX spread, %", Label: "FX spread converting currencies (%)", Hint: "0.25",
 		Get: func(s *portfolio.RebalanceSettings) string { return plainPercent(s.Costs.FXSpread) },
 		Set: func(p *portfolio.Portfolio, t string) error {
 			d, err := ParseCostShare(t)
 			p.Rebalance.Costs.FXSpread = d
 			return err
 		}},
-	{Name: "min-trade", Label: "Minimum trade", Hint: "250 EUR",
+	{Name: "min-trade", Short: "Minimum trade", Label: "Minimum trade", Hint: "250 EUR",
 		Get: func(s *portfolio.RebalanceSettings) string { return plainAmount(s.MinTrade, s.MinTradeCurrency) },
 		Set: func(p *portfolio.Portfolio, t string) error {
 			a, cur, err := ParseAmount(t)
 			p.Rebalance.MinTrade, p.Rebalance.MinTradeCurrency = a, cur
 			return err
 		}},
-	{Name: "never-sell", Label: "Never sell (classes, assets, tickers, holding IDs)", Hint: "BTC, vault-bar",
+	{Name: "never-sell", Short: "Never sell", Label: "Never sell (classes, assets, tickers, holding IDs)", Hint: "BTC, vault-bar",
 		Get: func(s *portfolio.RebalanceSettings) string { return strings.Join(s.NeverSell, ", ") },
 		Set: func(p *portfolio.Portfolio, t string) error {
 			refs := strings.FieldsFunc(t, func(r rune) bool { return r == ',' || r == ' ' })

@@ -58,6 +58,7 @@ type Model struct {
 	input    textinput.Model
 	inputMsg string // what is wrong with the input, as typed
 	saveID   int
+	costs    *costsForm // the costs and constraints form, when open
 
 	width int
 	pager common.Pager
@@ -105,7 +106,7 @@ func (m *Model) Init() tea.Cmd { return nil }
 func (m *Model) Title() string { return Title }
 
 // Capturing reports whether a line is being typed.
-func (m *Model) Capturing() bool { return m.editing != NotEditing }
+func (m *Model) Capturing() bool { return m.editing != NotEditing || m.costs != nil }
 
 // SetSize lays the screen out again.
 func (m *Model) SetSize(width, height int) {
@@ -181,11 +182,20 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.res, m.of = msg.res, msg.res.snapshot
 		m.layout()
 		return m, nil
+	case common.SavedMsg:
+		m.costsSaved(msg)
+		m.layout()
+		return m, nil
 	case tea.KeyMsg:
+		if m.costs != nil {
+			return m, m.costsKey(msg)
+		}
 		if m.editing != NotEditing {
 			return m, m.editKey(msg)
 		}
 		switch {
+		case key.Matches(msg, km.RebalCosts):
+			return m, m.openCosts()
 		case key.Matches(msg, km.RebalTargets):
 			if why := m.EditBlocked(); why != "" {
 				return m, common.Status(common.Warn, why)
@@ -405,10 +415,13 @@ func (m *Model) View() string { return m.pager.View() }
 // ShortHelp lists the main keys.
 func (m *Model) ShortHelp() []key.Binding {
 	km := m.Keys
+	if m.costs != nil {
+		return []key.Binding{km.NextField, km.Submit, km.Cancel}
+	}
 	if m.editing != NotEditing {
 		return []key.Binding{km.Accept, km.Cancel}
 	}
-	b := []key.Binding{km.RebalTargets, km.RebalWhatIf}
+	b := []key.Binding{km.RebalTargets, km.RebalCosts, km.RebalWhatIf}
 	if m.trades != "" || m.saved != "" {
 		b = append(b, km.RebalDiscard)
 	}
@@ -425,6 +438,33 @@ func (m *Model) HelpGroupTitles() []string { return []string{"Rebalance", "Scrol
 
 // ---- layout ---------------------------------------------------------------
 
+// costsSummary is the costs and constraints in one line: "fee 8 sat/vB ×
+// 141 vB · commission 1 USD · gold +4% / -1.5% · FX 0.25% · min trade
+// 250 EUR · never sell btc-ledger".
+func costsSummary(s *portfolio.RebalanceSettings) string {
+	c := s.Costs
+	or := func(v, none string) string {
+		if v == "" {
+			return none
+		}
+		return v
+	}
+	pc := func(d decimal.Decimal) string { return d.Shift(2).String() + "%" }
+	parts := []string{
+		fmt.Sprintf("fee %s sat/vB × %d vB", c.FeeRate, c.VBytes()),
+		"commission " + or(strings.TrimSpace(c.Commission.String()+" "+c.CommissionCurrency), "none"),
+		"gold +" + pc(c.GoldPremium) + " / -" + pc(c.GoldSpread),
+		"FX " + pc(c.FXSpread),
+	}
+	if s.MinTrade.Sign() > 0 {
+		parts = append(parts, "min trade "+s.MinTrade.String()+" "+s.MinTradeCurrency)
+	}
+	if len(s.NeverSell) > 0 {
+		parts = append(parts, "never sell "+strings.Join(s.NeverSell, ", "))
+	}
+	return strings.Join(parts, " · ")
+}
+
 func pct(x float64) string {
 	if math.IsNaN(x) {
 		return "-"
@@ -438,6 +478,14 @@ func (m *Model) layout() {
 		return
 	}
 	w := m.width - 2
+	if m.costs != nil {
+		lines := m.costsLines(w)
+		for i, l := range lines {
+			lines[i] = " " + common.Truncate(l, w)
+		}
+		m.pager.SetLines(lines)
+		return
+	}
 	p := m.Portfolio()
 	s := &p.Rebalance
 	title := m.paint.Title.Render("Rebalance")
@@ -458,6 +506,7 @@ func (m *Model) layout() {
 		}
 		lines = append(lines, m.paint.Strong.Render("Targets ")+m.paint.Normal.Render(strings.Join(parts, " · ")+"   band "+s.Band.String()))
 	}
+	lines = append(lines, m.paint.Strong.Render("Costs ")+m.paint.Normal.Render(costsSummary(s))+m.paint.Muted.Render("   "+m.Keys.RebalCosts.Help().Key+" edits"))
 	if len(s.WhatIfs) > 0 {
 		var names []string
 		for _, x := range s.WhatIfs {
