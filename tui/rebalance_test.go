@@ -39,7 +39,7 @@ func encode(t *testing.T, p *portfolio.Portfolio) string {
 func TestRebalanceScreenIsThePackage(t *testing.T) {
 	m := newDemo(t, 120, 40)
 	r := rebalanceScreen(t, m)
-	want := rebalance.Compute(m.Snapshot(), "", "")
+	want := rebalance.Compute(m.Snapshot(), "", "", false)
 	got := r.Result()
 	if encode(t, got.Plan.After()) != encode(t, want.Plan.After()) || !got.Plan.Cost.Equal(want.Plan.Cost) {
 		t.Error("the screen's plan differs from the package's")
@@ -239,5 +239,35 @@ func TestRebalanceCostsSave(t *testing.T) {
 	tuitest.Press(m, km.Undo)
 	if encode(t, m.Portfolio()) != before || !r.Result().Plan.Cost.Equal(oldCost) {
 		t.Fatal("undo did not restore the costs and the plan")
+	}
+}
+
+// TestRebalanceToBand: the toggle plans out-of-band targets back to their
+// band's edge, as the package does with ToBand, and back again.
+func TestRebalanceToBand(t *testing.T) {
+	m := newDemo(t, 120, 40)
+	km := m.Context().Keys
+	r := rebalanceScreen(t, m)
+	full := r.Result().Plan
+	tuitest.Press(m, km.RebalToBand)
+	want := rebalance.Compute(m.Snapshot(), "", "", true).Plan
+	got := r.Result().Plan
+	if !r.ToBand() || !got.Options.ToBand || encode(t, got.After()) != encode(t, want.After()) {
+		t.Fatal("the screen's plan to the band's edge differs from the package's")
+	}
+	if !got.Cost.LessThan(full.Cost) {
+		t.Errorf("to the band's edge costs %s, fully %s", got.Cost, full.Cost)
+	}
+	for _, g := range got.Groups {
+		if g.OutOfBand && g.DriftAfter.Abs().GreaterThan(g.Width.Add(decimal.RequireFromString("0.002"))) {
+			t.Errorf("%s: drift %s after, outside its band", g.Target.Key, rebalancepkg.Points(g.DriftAfter))
+		}
+	}
+	if s := m.Status(); !strings.Contains(s, "band's edge") {
+		t.Errorf("status %q", s)
+	}
+	tuitest.Press(m, km.RebalToBand)
+	if r.Result().Plan.Options.ToBand || !r.Result().Plan.Cost.Equal(full.Cost) {
+		t.Error("toggling back did not plan fully again")
 	}
 }
