@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/shopspring/decimal"
@@ -18,30 +17,16 @@ import (
 // costsForm edits the costs per venue, the minimum trade and the
 // never-sell list: one field per rebalance.Settings entry, each checked
 // by the setting itself, its error beside it.
-type costsForm struct {
-	inputs  []textinput.Model
-	errs    []string
-	focus   int
-	pending int // the save request under way, 0 if none
-	saveErr string
-}
+type costsForm struct{ *common.Fields }
 
 func newCostsForm(p *portfolio.Portfolio, st *styles.Styles) *costsForm {
-	f := &costsForm{errs: make([]string, len(rebalance.Settings))}
-	for i, s := range rebalance.Settings {
-		in := textinput.New()
-		in.Prompt = ""
-		common.StyleInput(&in, st)
+	return &costsForm{common.NewFields(len(rebalance.Settings), st, func(i int, in *textinput.Model) {
+		s := rebalance.Settings[i]
 		in.CharLimit = 200
 		in.Width = 16
 		in.Placeholder = s.Hint
 		in.SetValue(s.Get(&p.Rebalance))
-		if i == 0 {
-			in.Focus()
-		}
-		f.inputs = append(f.inputs, in)
-	}
-	return f
+	})}
 }
 
 // apply sets every field on a copy of p: the copy, or false with the
@@ -50,18 +35,12 @@ func (f *costsForm) apply(p *portfolio.Portfolio) (*portfolio.Portfolio, bool) {
 	q := p.Clone()
 	ok := true
 	for i, s := range rebalance.Settings {
-		f.errs[i] = ""
-		if err := s.Set(q, f.inputs[i].Value()); err != nil {
-			f.errs[i], ok = err.Error(), false
+		f.Errs[i] = ""
+		if err := s.Set(q, f.Inputs[i].Value()); err != nil {
+			f.Errs[i], ok = err.Error(), false
 		}
 	}
 	return q, ok
-}
-
-func (f *costsForm) move(n int) {
-	f.inputs[f.focus].Blur()
-	f.focus = (f.focus + n + len(f.inputs)) % len(f.inputs)
-	f.inputs[f.focus].Focus()
 }
 
 // EditingCosts reports whether the costs form is open.
@@ -75,12 +54,12 @@ func (m *Model) CostsErrors() map[string]string {
 		return out
 	}
 	for i, s := range rebalance.Settings {
-		if e := m.costs.errs[i]; e != "" {
+		if e := m.costs.Errs[i]; e != "" {
 			out[s.Name] = e
 		}
 	}
-	if m.costs.saveErr != "" {
-		out[""] = m.costs.saveErr
+	if m.costs.SaveErr != "" {
+		out[""] = m.costs.SaveErr
 	}
 	return out
 }
@@ -97,23 +76,12 @@ func (m *Model) openCosts() tea.Cmd {
 
 // costsKey handles a key while the form is open.
 func (m *Model) costsKey(msg tea.KeyMsg) tea.Cmd {
-	f, km := m.costs, m.Keys
-	if f.pending != 0 {
-		return nil // saving: wait for the reply
-	}
-	var cmd tea.Cmd
-	switch {
-	case key.Matches(msg, km.Cancel):
+	act, cmd := m.costs.Key(m.Keys, msg)
+	switch act {
+	case common.FieldsCancel:
 		m.costs = nil
-	case key.Matches(msg, km.NextField):
-		f.move(1)
-	case key.Matches(msg, km.PrevField):
-		f.move(-1)
-	case key.Matches(msg, km.Submit), key.Matches(msg, km.Accept):
+	case common.FieldsSubmit:
 		cmd = m.saveCosts()
-	default:
-		f.inputs[f.focus], cmd = f.inputs[f.focus].Update(msg)
-		f.errs[f.focus] = ""
 	}
 	m.layout()
 	return cmd
@@ -122,35 +90,28 @@ func (m *Model) costsKey(msg tea.KeyMsg) tea.Cmd {
 // saveCosts asks the root to save the portfolio with the form's settings.
 func (m *Model) saveCosts() tea.Cmd {
 	f := m.costs
-	f.saveErr = ""
+	f.SaveErr = ""
 	q, ok := f.apply(m.Portfolio())
 	if !ok {
 		return nil
 	}
 	if err := q.Validate(); err != nil {
-		f.saveErr = err.Error()
+		f.SaveErr = err.Error()
 		return nil
 	}
 	if why := m.EditBlocked(); why != "" {
-		f.saveErr = why
+		f.SaveErr = why
 		return nil
 	}
-	f.pending = m.NextID()
-	return common.RequestSave(f.pending, q, "Changed the rebalancing costs and constraints")
+	f.Pending = m.NextID()
+	return common.RequestSave(f.Pending, q, "Changed the rebalancing costs and constraints")
 }
 
 // costsSaved takes the reply to the form's save.
 func (m *Model) costsSaved(msg common.SavedMsg) {
-	f := m.costs
-	if f == nil || f.pending != msg.ID {
-		return
+	if m.costs != nil && m.costs.Saved(msg) {
+		m.costs = nil
 	}
-	f.pending = 0
-	if msg.Err != nil {
-		f.saveErr = "Not saved: " + msg.Err.Error()
-		return
-	}
-	m.costs = nil
 }
 
 // feeNote says what one bitcoin transaction costs at the rate and size
@@ -159,7 +120,7 @@ func (f *costsForm) feeNote() string {
 	q := &portfolio.Portfolio{}
 	for i, s := range rebalance.Settings {
 		if s.Name == "fee-rate" || s.Name == "tx-vbytes" {
-			if s.Set(q, f.inputs[i].Value()) != nil {
+			if s.Set(q, f.Inputs[i].Value()) != nil {
 				return ""
 			}
 		}
@@ -185,11 +146,11 @@ func (m *Model) costsLines(w int) []string {
 	}
 	for i, s := range rebalance.Settings {
 		cursor := "  "
-		if i == f.focus {
+		if i == f.Focus {
 			cursor = m.paint.Strong.Render("> ")
 		}
-		line := cursor + fmt.Sprintf("%-*s  ", labelW, s.Short) + "[" + f.inputs[i].View() + "]"
-		if e := f.errs[i]; e != "" {
+		line := cursor + fmt.Sprintf("%-*s  ", labelW, s.Short) + "[" + f.Inputs[i].View() + "]"
+		if e := f.Errs[i]; e != "" {
 			// Beside the field when it fits, else under it.
 			if common.Width(line)+2+common.Width(e) <= w {
 				line += "  " + m.paint.Error.Render(e)
@@ -208,12 +169,12 @@ func (m *Model) costsLines(w int) []string {
 		}
 	}
 	out = append(out, "")
-	if f.saveErr != "" {
-		for _, l := range common.Wrap(f.saveErr, w, "") {
+	if f.SaveErr != "" {
+		for _, l := range common.Wrap(f.SaveErr, w, "") {
 			out = append(out, m.paint.Error.Render(l))
 		}
 	}
-	if f.pending != 0 {
+	if f.Pending != 0 {
 		out = append(out, m.paint.Muted.Render("Saving…"))
 	}
 	return out
