@@ -453,6 +453,9 @@ func TestToBand(t *testing.T) {
 	if out == 0 {
 		t.Fatal("the demo has no target out of its band")
 	}
+	if n := pl.WhatIf(p).Note; n != "plan, to the band edge" {
+		t.Errorf("what-if note %q", n)
+	}
 	traded := func(pl *Plan) decimal.Decimal {
 		s := decimal.Zero
 		for _, tr := range pl.Trades {
