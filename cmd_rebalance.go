@@ -18,6 +18,7 @@ type rebalanceFlags struct {
 	cash      string
 	buyOnly   bool
 	neverSell []string
+	toBand    bool
 	unit      string
 }
 
@@ -25,12 +26,13 @@ func (f *rebalanceFlags) add(g *globals, cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.cash, "cash", "", `new cash to invest: "AMOUNT CURRENCY" (or AMOUNT with the currency as the argument)`)
 	cmd.Flags().BoolVar(&f.buyOnly, "buy-only", false, "sell nothing: only buy, with the new cash")
 	cmd.Flags().StringSliceVar(&f.neverSell, "never-sell", nil, "never sell this (a class, asset, ticker or holding ID); adds to the file's never_sell")
+	cmd.Flags().BoolVar(&f.toBand, "to-band", false, "bring a target out of its band only back to the band's edge, not to the target")
 	addUnitFlag(g, cmd, &f.unit)
 }
 
 // options reads the flags; args may hold the currency of --cash.
 func (f *rebalanceFlags) options(p *portfolio.Portfolio, args []string) (rebalance.Options, []string, error) {
-	opt := rebalance.Options{BuyOnly: f.buyOnly, NeverSell: f.neverSell}
+	opt := rebalance.Options{BuyOnly: f.buyOnly, NeverSell: f.neverSell, ToBand: f.toBand}
 	u, err := unitOf(p, f.unit)
 	if err != nil {
 		return opt, args, err
@@ -74,12 +76,14 @@ trades that bring the portfolio back: sales and purchases in natural units
 (sats, pieces, shares, currency), their costs per venue (on-chain fee of a
 hardware-wallet leg, commission, dealer premium and spread, FX spread), the
 gains each sale realises lot by lot under FIFO and under HIFO, and the
-allocation after. Nothing is changed: "hardfolio whatif --plan" compares the
+allocation after. --to-band brings a target that is out of its band only
+back to the edge of the band, trading less. Nothing is changed: "hardfolio whatif --plan" compares the
 plan's portfolio with today's and can apply it. docs/analytics.md states
 the rules.`,
 		Example: `  hardfolio rebalance
   hardfolio rebalance --cash "10000 EUR" --buy-only
   hardfolio rebalance --cash 5000 CHF --never-sell BTC
+  hardfolio rebalance --to-band
   hardfolio rebalance --demo --json`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -110,7 +114,7 @@ the rules.`,
 	}
 	f.add(g, cmd)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "write JSON (keys in docs/cli.md)")
-	cmd.AddCommand(newRebalanceTargetsCmd(g))
+	cmd.AddCommand(newRebalanceTargetsCmd(g), newRebalanceCostsCmd(g), newRebalanceNeverSellCmd(g))
 	return cmd
 }
 
@@ -202,7 +206,11 @@ func writePlanText(w io.Writer, p *portfolio.Portfolio, pl *rebalance.Plan) {
 	if pl.NewCash.Sign() > 0 {
 		fmt.Fprintf(w, " + new cash %s", u.Format(pl.NewCash))
 	}
-	fmt.Fprintf(w, "; trades settle in %s\n\n", pl.Settlement)
+	fmt.Fprintf(w, "; trades settle in %s", pl.Settlement)
+	if pl.Options.ToBand {
+		fmt.Fprint(w, "; out-of-band targets back to their band's edge")
+	}
+	fmt.Fprint(w, "\n\n")
 	t := newTable("TARGET", "NOW", "TARGET", "DRIFT", "BAND", "", "AFTER").alignRight(1, 2, 3, 6)
 	for _, g := range pl.Groups {
 		t.add(g.Target.Key, percent(g.Weight), percent(g.Target.Weight), rebalance.Points(g.Drift), "±"+g.Width.Shift(2).StringFixed(2)+" pp", g.Status(), percent(g.WeightAfter))
@@ -339,6 +347,7 @@ type planJSON struct {
 	NetWorth   string      `json:"net_worth"`
 	NewCash    string      `json:"new_cash"`
 	BuyOnly    bool        `json:"buy_only"`
+	ToBand     bool        `json:"to_band"`
 	InBands    bool        `json:"in_bands"`
 	Targets    []groupJSON `json:"targets"`
 	Trades     []tradeJSON `json:"trades"`
@@ -387,7 +396,7 @@ func tradesJSONOf(p *portfolio.Portfolio, trades []rebalance.Trade, scale int32)
 func planJSONOf(p *portfolio.Portfolio, pl *rebalance.Plan) planJSON {
 	sc := pl.Unit.Scale()
 	out := planJSON{Name: p.Name, Unit: string(pl.Unit), AsOf: jsonTime(pl.AsOf), Settlement: pl.Settlement, NetWorth: jsonFixed(pl.Total, sc),
-		NewCash: jsonFixed(pl.NewCash, sc), BuyOnly: pl.Options.BuyOnly, InBands: pl.InBands, Cost: jsonFixed(pl.Cost, sc),
+		NewCash: jsonFixed(pl.NewCash, sc), BuyOnly: pl.Options.BuyOnly, ToBand: pl.Options.ToBand, InBands: pl.InBands, Cost: jsonFixed(pl.Cost, sc),
 		GainFIFO: jsonFixed(pl.GainFIFO, sc), GainHIFO: jsonFixed(pl.GainHIFO, sc), After: jsonFixed(pl.TotalAfter, sc), Notes: []string{}}
 	out.Notes = append(out.Notes, pl.Notes...)
 	for _, g := range pl.Groups {

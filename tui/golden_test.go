@@ -173,6 +173,22 @@ func TestRebalanceTargetsForm(t *testing.T) {
 	})
 }
 
+// TestRebalanceCostsForm: the demo's costs in the form, the gold spread
+// changed to a value refused with its error beside it.
+func TestRebalanceCostsForm(t *testing.T) {
+	eachSize(t, func(m *tui.Model) {
+		km := m.Context().Keys
+		pressScreen(t, m, "Rebalance")
+		tuitest.Press(m, km.RebalCosts)
+		for range 4 {
+			tuitest.Press(m, km.NextField)
+		}
+		tuitest.Send(m, tea.KeyMsg{Type: tea.KeyCtrlU})
+		tuitest.Type(m, "100")
+		tuitest.Press(m, km.Submit)
+	})
+}
+
 func TestRebalanceWhatIf(t *testing.T) {
 	eachSize(t, func(m *tui.Model) {
 		km := m.Context().Keys

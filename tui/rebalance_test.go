@@ -5,8 +5,10 @@ import (
 	"testing"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/shopspring/decimal"
 
 	"codeberg.org/hardfolio/hardfolio/portfolio"
+	rebalancepkg "codeberg.org/hardfolio/hardfolio/portfolio/rebalance"
 	"codeberg.org/hardfolio/hardfolio/portfolio/stress"
 	"codeberg.org/hardfolio/hardfolio/tui"
 	"codeberg.org/hardfolio/hardfolio/tui/internal/tuitest"
@@ -37,7 +39,7 @@ func encode(t *testing.T, p *portfolio.Portfolio) string {
 func TestRebalanceScreenIsThePackage(t *testing.T) {
 	m := newDemo(t, 120, 40)
 	r := rebalanceScreen(t, m)
-	want := rebalance.Compute(m.Snapshot(), "", "")
+	want := rebalance.Compute(m.Snapshot(), "", "", false)
 	got := r.Result()
 	if encode(t, got.Plan.After()) != encode(t, want.Plan.After()) || !got.Plan.Cost.Equal(want.Plan.Cost) {
 		t.Error("the screen's plan differs from the package's")
@@ -186,5 +188,86 @@ func TestRebalanceOpenAndDeleteSaved(t *testing.T) {
 	tuitest.Press(m, km.Undo)
 	if m.Portfolio().Rebalance.WhatIf("more btc") == nil {
 		t.Fatal("undo did not bring the saved what-if back")
+	}
+}
+
+// TestRebalanceCostsSave: a commission saved in the costs form is what the
+// screen's plan then costs (the package's plan of the portfolio with that
+// commission); a bad field is refused beside it and nothing is saved; undo
+// restores the old costs.
+func TestRebalanceCostsSave(t *testing.T) {
+	m := newDemo(t, 120, 40)
+	km := m.Context().Keys
+	r := rebalanceScreen(t, m)
+	before := encode(t, m.Portfolio())
+	oldCost := r.Result().Plan.Cost
+	if len(r.Result().Plan.Trades) == 0 {
+		t.Fatal("the demo's plan has no trades to cost")
+	}
+	tuitest.Press(m, km.RebalCosts)
+	if !r.EditingCosts() {
+		t.Fatal("the costs form did not open")
+	}
+	tuitest.Press(m, km.NextField)
+	tuitest.Press(m, km.NextField) // the commission
+	tuitest.Send(m, tea.KeyMsg{Type: tea.KeyCtrlU})
+	tuitest.Type(m, "25")
+	tuitest.Press(m, km.Submit)
+	if e := r.CostsErrors()["commission"]; !strings.Contains(e, `"25": want AMOUNT CURRENCY`) {
+		t.Fatalf("commission error %q", e)
+	}
+	if encode(t, m.Portfolio()) != before {
+		t.Fatal("a refused form changed the portfolio")
+	}
+	tuitest.Type(m, " usd")
+	tuitest.Press(m, km.Submit)
+	if r.EditingCosts() {
+		t.Fatalf("the form stayed open: %v", r.CostsErrors())
+	}
+	c := m.Portfolio().Rebalance.Costs
+	if !c.Commission.Equal(decimal.NewFromInt(25)) || c.CommissionCurrency != "USD" {
+		t.Fatalf("saved costs %+v", c)
+	}
+	want, err := rebalancepkg.NewPlan(m.Portfolio(), rebalancepkg.Options{Unit: m.Snapshot().Unit, Now: m.Snapshot().AsOf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := r.Result().Plan
+	if !got.Cost.Equal(want.Cost) || !got.Cost.GreaterThan(oldCost) {
+		t.Fatalf("plan cost %s after the save, want %s (more than %s)", got.Cost, want.Cost, oldCost)
+	}
+	tuitest.Press(m, km.Undo)
+	if encode(t, m.Portfolio()) != before || !r.Result().Plan.Cost.Equal(oldCost) {
+		t.Fatal("undo did not restore the costs and the plan")
+	}
+}
+
+// TestRebalanceToBand: the toggle plans out-of-band targets back to their
+// band's edge, as the package does with ToBand, and back again.
+func TestRebalanceToBand(t *testing.T) {
+	m := newDemo(t, 120, 40)
+	km := m.Context().Keys
+	r := rebalanceScreen(t, m)
+	full := r.Result().Plan
+	tuitest.Press(m, km.RebalToBand)
+	want := rebalance.Compute(m.Snapshot(), "", "", true).Plan
+	got := r.Result().Plan
+	if !r.ToBand() || !got.Options.ToBand || encode(t, got.After()) != encode(t, want.After()) {
+		t.Fatal("the screen's plan to the band's edge differs from the package's")
+	}
+	if !got.Cost.LessThan(full.Cost) {
+		t.Errorf("to the band's edge costs %s, fully %s", got.Cost, full.Cost)
+	}
+	for _, g := range got.Groups {
+		if g.OutOfBand && g.DriftAfter.Abs().GreaterThan(g.Width.Add(decimal.RequireFromString("0.002"))) {
+			t.Errorf("%s: drift %s after, outside its band", g.Target.Key, rebalancepkg.Points(g.DriftAfter))
+		}
+	}
+	if s := m.Status(); !strings.Contains(s, "band's edge") {
+		t.Errorf("status %q", s)
+	}
+	tuitest.Press(m, km.RebalToBand)
+	if r.Result().Plan.Options.ToBand || !r.Result().Plan.Cost.Equal(full.Cost) {
+		t.Error("toggling back did not plan fully again")
 	}
 }

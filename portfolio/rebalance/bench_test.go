@@ -59,9 +59,24 @@ func BenchmarkPlan1000(b *testing.B) {
 	reportCPU(b, start)
 }
 
+// BenchmarkPlan1000ToBand is the same plan only back to the band edges.
+func BenchmarkPlan1000ToBand(b *testing.B) {
+	p := bigPortfolio(b, 1000)
+	b.ResetTimer()
+	start := cpuTime()
+	for i := 0; i < b.N; i++ {
+		pl, err := NewPlan(p, Options{Now: testNow, ToBand: true})
+		if err != nil || len(pl.Trades) == 0 {
+			b.Fatal(err, len(pl.Trades))
+		}
+	}
+	reportCPU(b, start)
+}
+
 func TestBigPlanBalances(t *testing.T) {
 	p := bigPortfolio(t, 1000)
 	checkTrades(t, p, plan(t, p, Options{}))
+	checkTrades(t, p, plan(t, p, Options{ToBand: true}))
 }
 
 // BenchmarkBacktest50y replays 50 years of monthly returns of four assets

@@ -22,6 +22,9 @@ type Options struct {
 	BuyOnly bool
 	// NeverSell adds to the portfolio's never-sell list.
 	NeverSell []string
+	// ToBand brings a target that is out of its band only back to the
+	// nearest edge of the band, not to the target itself (see bandWants).
+	ToBand bool
 }
 
 // Group is one target with the holdings it covers, before and after the
@@ -224,6 +227,9 @@ func NewPlan(p *portfolio.Portfolio, opt Options) (*Plan, error) {
 		}
 	}
 	want := allocate(total, pl.Groups, floor)
+	if opt.ToBand {
+		want = bandWants(total, pl.Groups, values, floor)
+	}
 	for g := range want {
 		want[g] = want[g].Round(opt.Unit.Scale())
 	}
@@ -344,6 +350,84 @@ func allocate(total decimal.Decimal, groups []Group, floor []decimal.Decimal) []
 			return want
 		}
 	}
+}
+
+// bandWants is the value each group should have when out-of-band groups
+// go only to the nearest edge of their band: such a group wants
+// (t ± width) × total, any other keeps its value (after the deposit),
+// each no lower than its floor. What that leaves over or short, R =
+// total − Σ wants, is shared among the groups it moves towards their
+// target (R > 0: those below it; R < 0: those above it and above their
+// floor), in proportion to how far each is from its target and never
+// past it. When that is not enough, what is left over goes by target
+// weight; what is short is taken first from purchases (down to the
+// group's value) and then from anything above a floor, in proportion.
+func bandWants(total decimal.Decimal, groups []Group, values, floor []decimal.Decimal) []decimal.Decimal {
+	n := len(groups)
+	want := make([]decimal.Decimal, n)
+	goal := make([]decimal.Decimal, n)
+	for g := range groups {
+		G := &groups[g]
+		goal[g] = G.Target.Weight.Mul(total)
+		w := share(values[g], total)
+		switch {
+		case w.GreaterThan(G.Target.Weight.Add(G.Width)):
+			want[g] = G.Target.Weight.Add(G.Width).Mul(total)
+		case w.LessThan(G.Target.Weight.Sub(G.Width)):
+			want[g] = G.Target.Weight.Sub(G.Width).Mul(total)
+		default:
+			want[g] = values[g]
+		}
+		want[g] = decimal.Max(want[g], floor[g])
+	}
+	// What is left over or short is shared in stages, each in proportion
+	// to a room and (but the last for what is left over) no more than it.
+	rest := total
+	for g := range want {
+		rest = rest.Sub(want[g])
+	}
+	type stage struct {
+		room   func(g int) decimal.Decimal
+		capped bool
+	}
+	stages := []stage{
+		{func(g int) decimal.Decimal { return goal[g].Sub(want[g]) }, true},
+		{func(g int) decimal.Decimal { return groups[g].Target.Weight }, false},
+	}
+	if rest.IsNegative() {
+		stages = []stage{
+			{func(g int) decimal.Decimal { return decimal.Min(want[g].Sub(goal[g]), want[g].Sub(floor[g])) }, true},
+			{func(g int) decimal.Decimal { return want[g].Sub(decimal.Max(values[g], floor[g])) }, true}, // buy less
+			{func(g int) decimal.Decimal { return want[g].Sub(floor[g]) }, true},
+		}
+	}
+	for _, st := range stages {
+		if rest.IsZero() {
+			break
+		}
+		rs := make([]decimal.Decimal, n)
+		sum := decimal.Zero
+		for g := range want {
+			if r := st.room(g); r.Sign() > 0 {
+				rs[g], sum = r, sum.Add(r)
+			}
+		}
+		if sum.Sign() <= 0 {
+			continue
+		}
+		amount := rest
+		if st.capped && amount.Abs().GreaterThan(sum) {
+			amount = sum.Mul(decimal.NewFromInt(int64(rest.Sign())))
+		}
+		for g := range want {
+			if rs[g].Sign() > 0 {
+				d := amount.Mul(rs[g]).Div(sum)
+				want[g] = want[g].Add(d)
+				rest = rest.Sub(d)
+			}
+		}
+	}
+	return want
 }
 
 // minTrade is the settings' minimum trade in the plan's unit.

@@ -418,3 +418,87 @@ func TestNeverSellOneHolding(t *testing.T) {
 		t.Errorf("exchange sold %v; group %+v, status %q", sold, g, g.Status())
 	}
 }
+
+// TestToBand: with ToBand a target out of its band ends at the nearest
+// edge of the band, what that leaves over goes to targets on the side of
+// their target that takes it without crossing it, and the plan trades
+// less than the full one.
+func TestToBand(t *testing.T) {
+	p := demo(t)
+	full := plan(t, p, Options{})
+	pl := plan(t, p, Options{ToBand: true})
+	checkTrades(t, p, pl)
+	if len(pl.Trades) == 0 {
+		t.Fatal("no trades")
+	}
+	out := 0
+	for _, g := range pl.Groups {
+		if g.OutOfBand {
+			out++
+		}
+		// Every target ends within its band (to rounding: whole shares
+		// and coins), and none crosses its target by more than rounding:
+		// out-of-band ones stop at the edge unless what is left over
+		// brings them further.
+		if g.DriftAfter.Abs().GreaterThan(g.Width.Add(d("0.002"))) {
+			t.Errorf("%s: drift %s after, band ±%s", g.Target.Key, Points(g.DriftAfter), g.Width)
+		}
+		if g.Drift.Sign()*g.DriftAfter.Sign() < 0 && g.DriftAfter.Abs().GreaterThan(d("0.002")) {
+			t.Errorf("%s: crossed its target: drift %s before, %s after", g.Target.Key, Points(g.Drift), Points(g.DriftAfter))
+		}
+		if g.OutOfBand && g.DriftAfter.Abs().LessThan(d("0.005")) {
+			t.Errorf("%s: brought to its target (drift %s), not to its band", g.Target.Key, Points(g.DriftAfter))
+		}
+	}
+	if out == 0 {
+		t.Fatal("the demo has no target out of its band")
+	}
+	if n := pl.WhatIf(p).Note; n != "plan, to the band edge" {
+		t.Errorf("what-if note %q", n)
+	}
+	traded := func(pl *Plan) decimal.Decimal {
+		s := decimal.Zero
+		for _, tr := range pl.Trades {
+			s = s.Add(tr.Value.Abs())
+		}
+		return s
+	}
+	if !traded(pl).LessThan(traded(full)) || !pl.Cost.LessThan(full.Cost) {
+		t.Errorf("to the band edge trades %s for %s, fully %s for %s", traded(pl), pl.Cost, traded(full), full.Cost)
+	}
+}
+
+// TestBandWantsByHand: three targets 50/30/20 with 2 pp bands, 60/25/15
+// of 100. A goes to 52, B and C to their lower edges 28 and 18; the 2
+// left over goes to B and C by their distance from target (2 each): 29
+// and 19.
+func TestBandWantsByHand(t *testing.T) {
+	gs := []Group{
+		{Target: portfolio.Target{Weight: d("0.5")}, Width: d("0.02")},
+		{Target: portfolio.Target{Weight: d("0.3")}, Width: d("0.02")},
+		{Target: portfolio.Target{Weight: d("0.2")}, Width: d("0.02")},
+	}
+	zero := []decimal.Decimal{decimal.Zero, decimal.Zero, decimal.Zero}
+	got := bandWants(d("100"), gs, []decimal.Decimal{d("60"), d("25"), d("15")}, zero)
+	for i, w := range []string{"52", "29", "19"} {
+		if !got[i].Equal(d(w)) {
+			t.Errorf("target %d wants %s, want %s", i, got[i], w)
+		}
+	}
+	// 56/22/22: A goes to 52 and B to 28, C is at its edge and keeps
+	// 22; the 2 short comes from A and C, 2 above target each: 51, 21.
+	got = bandWants(d("100"), gs, []decimal.Decimal{d("56"), d("22"), d("22")}, zero)
+	for i, w := range []string{"51", "28", "21"} {
+		if !got[i].Equal(d(w)) {
+			t.Errorf("56/22/22: target %d wants %s, want %s", i, got[i], w)
+		}
+	}
+	// Never selling A (a floor of 60) leaves nothing to buy B and C
+	// with: they keep what they have.
+	got = bandWants(d("100"), gs, []decimal.Decimal{d("60"), d("25"), d("15")}, []decimal.Decimal{d("60"), decimal.Zero, decimal.Zero})
+	for i, w := range []string{"60", "25", "15"} {
+		if !got[i].Equal(d(w)) {
+			t.Errorf("A never sold: target %d wants %s, want %s", i, got[i], w)
+		}
+	}
+}

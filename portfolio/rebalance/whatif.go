@@ -89,6 +89,9 @@ func (pl *Plan) WhatIf(before *portfolio.Portfolio) *WhatIf {
 	if pl.Options.BuyOnly {
 		note += ", buy only"
 	}
+	if pl.Options.ToBand {
+		note += ", to the band edge"
+	}
 	return &WhatIf{Note: note, Unit: pl.Unit, AsOf: pl.AsOf, Trades: pl.Trades, Cost: pl.Cost, Before: before, After: pl.After()}
 }
 

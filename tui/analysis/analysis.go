@@ -125,7 +125,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.limits != nil {
 			var cmd tea.Cmd
 			f := m.limits
-			f.inputs[f.focus], cmd = f.inputs[f.focus].Update(msg)
+			f.Inputs[f.Focus], cmd = f.Inputs[f.Focus].Update(msg)
 			m.layout()
 			return m, cmd
 		}

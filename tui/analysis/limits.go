@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/shopspring/decimal"
@@ -33,32 +32,18 @@ var hundred = decimal.NewFromInt(100)
 
 // limitsForm edits the warning limits of [analysis.limits]: one percent
 // field per rule, empty for the default.
-type limitsForm struct {
-	inputs  []textinput.Model
-	errs    []string
-	focus   int
-	pending int // the save request under way, 0 if none
-	saveErr string
-}
+type limitsForm struct{ *common.Fields }
 
 func newLimitsForm(p *portfolio.Portfolio, st *styles.Styles) *limitsForm {
-	f := &limitsForm{errs: make([]string, len(portfolio.Limits))}
-	for i, l := range portfolio.Limits {
-		in := textinput.New()
-		in.Prompt = ""
-		common.StyleInput(&in, st)
+	return &limitsForm{common.NewFields(len(portfolio.Limits), st, func(i int, in *textinput.Model) {
+		l := portfolio.Limits[i]
 		in.CharLimit = 8
 		in.Width = 8
 		in.Placeholder = percent(analysis.DefaultLimits[l])
 		if v, ok := p.Analysis.Limits[l]; ok {
 			in.SetValue(percent(v))
 		}
-		if i == 0 {
-			in.Focus()
-		}
-		f.inputs = append(f.inputs, in)
-	}
-	return f
+	})}
 }
 
 // percent writes a share as a percentage without trailing zeros.
@@ -70,17 +55,17 @@ func (f *limitsForm) limits() (map[portfolio.Limit]decimal.Decimal, bool) {
 	out := map[portfolio.Limit]decimal.Decimal{}
 	ok := true
 	for i, l := range portfolio.Limits {
-		f.errs[i] = ""
-		s := strings.TrimSuffix(strings.TrimSpace(f.inputs[i].Value()), "%")
+		f.Errs[i] = ""
+		s := strings.TrimSuffix(strings.TrimSpace(f.Inputs[i].Value()), "%")
 		if s == "" {
 			continue
 		}
 		v, err := decimal.NewFromString(s)
 		switch {
 		case err != nil:
-			f.errs[i] = fmt.Sprintf("%q is not a number", s)
+			f.Errs[i] = fmt.Sprintf("%q is not a number", s)
 		case v.IsNegative() || v.GreaterThan(hundred):
-			f.errs[i] = "want 0 to 100 (percent)"
+			f.Errs[i] = "want 0 to 100 (percent)"
 		default:
 			out[l] = v.Div(hundred)
 			continue
@@ -91,12 +76,6 @@ func (f *limitsForm) limits() (map[portfolio.Limit]decimal.Decimal, bool) {
 		out = nil
 	}
 	return out, ok
-}
-
-func (f *limitsForm) move(n int) {
-	f.inputs[f.focus].Blur()
-	f.focus = (f.focus + n + len(f.inputs)) % len(f.inputs)
-	f.inputs[f.focus].Focus()
 }
 
 // openLimits opens the form, unless edits are blocked.
@@ -111,22 +90,12 @@ func (m *Model) openLimits() tea.Cmd {
 
 // limitsKey handles a key while the form is open.
 func (m *Model) limitsKey(msg tea.KeyMsg) tea.Cmd {
-	f, km := m.limits, m.Keys
-	if f.pending != 0 {
-		return nil // saving: wait for the reply
-	}
-	var cmd tea.Cmd
-	switch {
-	case key.Matches(msg, km.Cancel):
+	act, cmd := m.limits.Key(m.Keys, msg)
+	switch act {
+	case common.FieldsCancel:
 		m.limits = nil
-	case key.Matches(msg, km.NextField):
-		f.move(1)
-	case key.Matches(msg, km.PrevField):
-		f.move(-1)
-	case key.Matches(msg, km.Submit), key.Matches(msg, km.Accept):
+	case common.FieldsSubmit:
 		cmd = m.saveLimits()
-	default:
-		f.inputs[f.focus], cmd = f.inputs[f.focus].Update(msg)
 	}
 	m.layout()
 	return cmd
@@ -135,33 +104,26 @@ func (m *Model) limitsKey(msg tea.KeyMsg) tea.Cmd {
 // saveLimits asks the root to save the portfolio with the form's limits.
 func (m *Model) saveLimits() tea.Cmd {
 	f := m.limits
-	f.saveErr = ""
+	f.SaveErr = ""
 	limits, ok := f.limits()
 	if !ok {
 		return nil
 	}
 	if why := m.EditBlocked(); why != "" {
-		f.saveErr = why
+		f.SaveErr = why
 		return nil
 	}
 	next := m.Portfolio().Clone()
 	next.Analysis.Limits = limits
-	f.pending = m.NextID()
-	return common.RequestSave(f.pending, next, "Changed the warning limits")
+	f.Pending = m.NextID()
+	return common.RequestSave(f.Pending, next, "Changed the warning limits")
 }
 
 // limitsSaved takes the reply to the form's save.
 func (m *Model) limitsSaved(msg common.SavedMsg) {
-	f := m.limits
-	if f == nil || f.pending != msg.ID {
-		return
+	if m.limits != nil && m.limits.Saved(msg) {
+		m.limits = nil
 	}
-	f.pending = 0
-	if msg.Err != nil {
-		f.saveErr = "Not saved: " + msg.Err.Error()
-		return
-	}
-	m.limits = nil
 }
 
 // limitsLines lays the form out.
@@ -178,20 +140,20 @@ func (m *Model) limitsLines(w int) []string {
 	}
 	for i, l := range portfolio.Limits {
 		cursor := "  "
-		if i == f.focus {
+		if i == f.Focus {
 			cursor = m.paint.Strong.Render("> ")
 		}
-		line := cursor + fmt.Sprintf("%-*s  ", labelW, limitLabels[l]) + "[" + f.inputs[i].View() + "] %"
-		if f.errs[i] != "" {
-			line += "  " + m.paint.Error.Render(f.errs[i])
+		line := cursor + fmt.Sprintf("%-*s  ", labelW, limitLabels[l]) + "[" + f.Inputs[i].View() + "] %"
+		if f.Errs[i] != "" {
+			line += "  " + m.paint.Error.Render(f.Errs[i])
 		}
 		out = append(out, line)
 	}
 	out = append(out, "")
-	if f.saveErr != "" {
-		out = append(out, m.paint.Error.Render(f.saveErr))
+	if f.SaveErr != "" {
+		out = append(out, m.paint.Error.Render(f.SaveErr))
 	}
-	if f.pending != 0 {
+	if f.Pending != 0 {
 		out = append(out, m.paint.Muted.Render("Saving…"))
 	}
 	return out

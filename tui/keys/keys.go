@@ -76,6 +76,8 @@ type KeyMap struct {
 	RebalSave    key.Binding
 	RebalOpen    key.Binding
 	RebalDelete  key.Binding
+	RebalCosts   key.Binding
+	RebalToBand  key.Binding
 	// Stress.
 	NextScenario   key.Binding
 	PrevScenario   key.Binding
@@ -161,6 +163,8 @@ func DefaultKeyMap() *KeyMap {
 		RebalSave:    key.NewBinding(key.WithKeys("S"), key.WithHelp("S", "save the what-if under a name")),
 		RebalOpen:    key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "open the next saved what-if")),
 		RebalDelete:  key.NewBinding(key.WithKeys("D"), key.WithHelp("D", "delete the saved what-if on screen (u undoes)")),
+		RebalToBand:  key.NewBinding(key.WithKeys("b"), key.WithHelp("b", "plan fully to target, or only to the band's edge")),
+		RebalCosts:   key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "set the costs per venue, minimum trade, never-sell")),
 
 		NextScenario:   key.NewBinding(key.WithKeys("]"), key.WithHelp("]", "next scenario")),
 		PrevScenario:   key.NewBinding(key.WithKeys("["), key.WithHelp("[", "previous scenario")),
@@ -218,7 +222,7 @@ func (km *KeyMap) MonteCarlo() []key.Binding {
 
 // Rebalance lists the bindings of the Rebalance screen, for help.
 func (km *KeyMap) Rebalance() []key.Binding {
-	return []key.Binding{km.RebalTargets, km.RebalWhatIf, km.RebalDiscard, km.RebalSave, km.RebalOpen, km.RebalDelete, km.RebalApply}
+	return []key.Binding{km.RebalTargets, km.RebalCosts, km.RebalToBand, km.RebalWhatIf, km.RebalDiscard, km.RebalSave, km.RebalOpen, km.RebalDelete, km.RebalApply}
 }
 
 // Stress lists the bindings of the Stress screen, for help.

@@ -19,7 +19,7 @@ func BenchmarkCompute(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		r := Compute(snap, "", "")
+		r := Compute(snap, "", "", false)
 		if r.Plan == nil || r.Compare == nil || r.Back == nil {
 			b.Fatal(r.PlanErr, r.WhatErr, r.BackErr)
 		}

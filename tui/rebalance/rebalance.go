@@ -58,6 +58,9 @@ type Model struct {
 	input    textinput.Model
 	inputMsg string // what is wrong with the input, as typed
 	saveID   int
+	costs    *costsForm // the costs and constraints form, when open
+	toBand   bool       // plan only back to the band's edge
+	asked3   bool       // toBand last sent
 
 	width int
 	pager common.Pager
@@ -74,6 +77,7 @@ type Result struct {
 	BackErr  error
 	Trades   string
 	Saved    string
+	ToBand   bool
 	snapshot *common.Snapshot
 }
 
@@ -105,7 +109,7 @@ func (m *Model) Init() tea.Cmd { return nil }
 func (m *Model) Title() string { return Title }
 
 // Capturing reports whether a line is being typed.
-func (m *Model) Capturing() bool { return m.editing != NotEditing }
+func (m *Model) Capturing() bool { return m.editing != NotEditing || m.costs != nil }
 
 // SetSize lays the screen out again.
 func (m *Model) SetSize(width, height int) {
@@ -129,23 +133,27 @@ func (m *Model) InputMessage() string { return m.inputMsg }
 // snapshot and what-if on screen unless that is done or under way.
 func (m *Model) Load() tea.Cmd {
 	snap := m.Snap
-	if snap == nil || (snap == m.asked && m.trades == m.askedTrades && m.saved == m.asked2) {
+	if snap == nil || (snap == m.asked && m.trades == m.askedTrades && m.saved == m.asked2 && m.toBand == m.asked3) {
 		return nil
 	}
-	m.asked, m.askedTrades, m.asked2 = snap, m.trades, m.saved
+	m.asked, m.askedTrades, m.asked2, m.asked3 = snap, m.trades, m.saved, m.toBand
 	m.gen++
-	gen, trades, saved := m.gen, m.trades, m.saved
-	return func() tea.Msg { return resultMsg{gen: gen, res: Compute(snap, trades, saved)} }
+	gen, trades, saved, toBand := m.gen, m.trades, m.saved, m.toBand
+	return func() tea.Msg { return resultMsg{gen: gen, res: Compute(snap, trades, saved, toBand)} }
 }
 
-// Compute plans the snapshot's portfolio, tries the what-if (the saved
-// one named saved, else the trades typed, else the plan) and backtests
-// the policies.
-func Compute(snap *common.Snapshot, trades, saved string) *Result {
+// ToBand reports whether the plan goes only back to the band's edge.
+func (m *Model) ToBand() bool { return m.toBand }
+
+// Compute plans the snapshot's portfolio (out-of-band targets only back
+// to their band's edge with toBand), tries the what-if (the saved one
+// named saved, else the trades typed, else the plan) and backtests the
+// policies.
+func Compute(snap *common.Snapshot, trades, saved string, toBand bool) *Result {
 	p := snap.Portfolio
-	r := &Result{Trades: trades, Saved: saved, snapshot: snap}
+	r := &Result{Trades: trades, Saved: saved, ToBand: toBand, snapshot: snap}
 	d, herr := history.Load()
-	r.Plan, r.PlanErr = rebalance.NewPlan(p, rebalance.Options{Unit: snap.Unit, Now: snap.AsOf})
+	r.Plan, r.PlanErr = rebalance.NewPlan(p, rebalance.Options{Unit: snap.Unit, Now: snap.AsOf, ToBand: toBand})
 	var w *rebalance.WhatIf
 	switch {
 	case saved != "":
@@ -181,11 +189,28 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.res, m.of = msg.res, msg.res.snapshot
 		m.layout()
 		return m, nil
+	case common.SavedMsg:
+		m.costsSaved(msg)
+		m.layout()
+		return m, nil
 	case tea.KeyMsg:
+		if m.costs != nil {
+			return m, m.costsKey(msg)
+		}
 		if m.editing != NotEditing {
 			return m, m.editKey(msg)
 		}
 		switch {
+		case key.Matches(msg, km.RebalCosts):
+			return m, m.openCosts()
+		case key.Matches(msg, km.RebalToBand):
+			m.toBand = !m.toBand
+			m.layout()
+			how := "Planning fully back to the targets"
+			if m.toBand {
+				how = "Planning out-of-band targets back to their band's edge"
+			}
+			return m, tea.Batch(m.Load(), common.Status(common.Info, how))
 		case key.Matches(msg, km.RebalTargets):
 			if why := m.EditBlocked(); why != "" {
 				return m, common.Status(common.Warn, why)
@@ -257,7 +282,7 @@ func (m *Model) check() {
 // what-if shown.
 func (m *Model) current() *rebalance.WhatIf {
 	r := m.res
-	if r == nil || r.Compare == nil || m.of != m.Snap || r.Trades != m.trades || r.Saved != m.saved {
+	if r == nil || r.Compare == nil || m.of != m.Snap || r.Trades != m.trades || r.Saved != m.saved || r.ToBand != m.toBand {
 		return nil
 	}
 	return r.Compare.WhatIf
@@ -388,6 +413,9 @@ func (m *Model) apply() tea.Cmd {
 	q := w.After.Clone()
 	q.Rebalance.WhatIfs = append([]portfolio.WhatIf(nil), m.Portfolio().Rebalance.WhatIfs...)
 	desc := "Applied the rebalancing plan"
+	if r.ToBand {
+		desc += " (to the band's edge)"
+	}
 	switch {
 	case r.Saved != "":
 		desc = fmt.Sprintf("Applied the saved what-if %q", r.Saved)
@@ -405,10 +433,13 @@ func (m *Model) View() string { return m.pager.View() }
 // ShortHelp lists the main keys.
 func (m *Model) ShortHelp() []key.Binding {
 	km := m.Keys
+	if m.costs != nil {
+		return []key.Binding{km.NextField, km.Submit, km.Cancel}
+	}
 	if m.editing != NotEditing {
 		return []key.Binding{km.Accept, km.Cancel}
 	}
-	b := []key.Binding{km.RebalTargets, km.RebalWhatIf}
+	b := []key.Binding{km.RebalTargets, km.RebalCosts, km.RebalWhatIf}
 	if m.trades != "" || m.saved != "" {
 		b = append(b, km.RebalDiscard)
 	}
@@ -425,6 +456,33 @@ func (m *Model) HelpGroupTitles() []string { return []string{"Rebalance", "Scrol
 
 // ---- layout ---------------------------------------------------------------
 
+// costsSummary is the costs and constraints in one line: "fee 8 sat/vB ×
+// 141 vB · commission 1 USD · gold +4% / -1.5% · FX 0.25% · min trade
+// 250 EUR · never sell btc-ledger".
+func costsSummary(s *portfolio.RebalanceSettings) string {
+	c := s.Costs
+	or := func(v, none string) string {
+		if v == "" {
+			return none
+		}
+		return v
+	}
+	pc := func(d decimal.Decimal) string { return d.Shift(2).String() + "%" }
+	parts := []string{
+		fmt.Sprintf("fee %s sat/vB × %d vB", c.FeeRate, c.VBytes()),
+		"commission " + or(strings.TrimSpace(c.Commission.String()+" "+c.CommissionCurrency), "none"),
+		"gold +" + pc(c.GoldPremium) + " / -" + pc(c.GoldSpread),
+		"FX " + pc(c.FXSpread),
+	}
+	if s.MinTrade.Sign() > 0 {
+		parts = append(parts, "min trade "+s.MinTrade.String()+" "+s.MinTradeCurrency)
+	}
+	if len(s.NeverSell) > 0 {
+		parts = append(parts, "never sell "+strings.Join(s.NeverSell, ", "))
+	}
+	return strings.Join(parts, " · ")
+}
+
 func pct(x float64) string {
 	if math.IsNaN(x) {
 		return "-"
@@ -438,11 +496,19 @@ func (m *Model) layout() {
 		return
 	}
 	w := m.width - 2
+	if m.costs != nil {
+		lines := m.costsLines(w)
+		for i, l := range lines {
+			lines[i] = " " + common.Truncate(l, w)
+		}
+		m.pager.SetLines(lines)
+		return
+	}
 	p := m.Portfolio()
 	s := &p.Rebalance
 	title := m.paint.Title.Render("Rebalance")
 	info := "in " + string(m.Unit())
-	if m.res != nil && (m.of != m.Snap || m.res.Trades != m.trades || m.res.Saved != m.saved) {
+	if m.res != nil && (m.of != m.Snap || m.res.Trades != m.trades || m.res.Saved != m.saved || m.res.ToBand != m.toBand) {
 		info = "updating… · " + info
 	}
 	lines := []string{title + common.PadLeft(m.paint.Muted.Render(info), max(1, w-common.Width(title)))}
@@ -458,6 +524,7 @@ func (m *Model) layout() {
 		}
 		lines = append(lines, m.paint.Strong.Render("Targets ")+m.paint.Normal.Render(strings.Join(parts, " · ")+"   band "+s.Band.String()))
 	}
+	lines = append(lines, m.paint.Strong.Render("Costs ")+m.paint.Normal.Render(costsSummary(s))+m.paint.Muted.Render("   "+m.Keys.RebalCosts.Help().Key+" edits"))
 	if len(s.WhatIfs) > 0 {
 		var names []string
 		for _, x := range s.WhatIfs {
@@ -512,7 +579,11 @@ func (m *Model) planLines(r *Result, w int) []string {
 		t.Add(g.Target.Key, common.Percent(g.Weight), common.Percent(g.Target.Weight), rebalance.Points(g.Drift), "±"+g.Width.Shift(2).StringFixed(2)+" pp", g.Status(), common.Percent(g.WeightAfter))
 	}
 	out = append(out, t.Lines(m.paint.Header.Render, common.Every(m.paint.Normal.Render))...)
-	out = append(out, "", m.paint.Strong.Render("Plan"))
+	how := "fully back to the targets"
+	if r.ToBand {
+		how = "out-of-band targets back to their band's edge"
+	}
+	out = append(out, "", m.paint.Strong.Render("Plan")+m.paint.Muted.Render("  "+how+" · "+m.Keys.RebalToBand.Help().Key+" switches"))
 	if pl.InBands {
 		return append(out, m.paint.Good.Render("  Every target is within its band: nothing to trade."))
 	}
