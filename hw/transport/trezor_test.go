@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -115,5 +116,39 @@ func TestSplitCalls(t *testing.T) {
 		if SplitCalls(v) != want {
 			t.Errorf("SplitCalls(%q) = %v", v, !want)
 		}
+	}
+}
+
+// Listing the bridge's devices again and again, each time through a new
+// Bridge as the hub does, reuses one connection rather than leaving one
+// open per listing.
+func TestBridgeReusesConnection(t *testing.T) {
+	var mu sync.Mutex
+	conns := 0
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("[]"))
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			mu.Lock()
+			conns++
+			mu.Unlock()
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	for range 5 {
+		b, err := NewBridge(strings.TrimPrefix(srv.URL, "http://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if devs, err := b.Enumerate(context.Background()); err != nil || len(devs) != 0 {
+			t.Fatal(devs, err)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if conns != 1 {
+		t.Fatalf("5 listings opened %d connections, want 1", conns)
 	}
 }
