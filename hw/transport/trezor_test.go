@@ -74,6 +74,24 @@ func TestUDPNoEmulator(t *testing.T) {
 	}
 }
 
+// A port that is open but never answers the ping (a busy or hung
+// process): the dial gives up after its second even without a deadline.
+func TestUDPSilentPortBounded(t *testing.T) {
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	start := time.Now()
+	_, err = DialTrezorUDP(context.Background(), pc.LocalAddr().String())
+	if !errors.Is(err, ErrNoEmulator) {
+		t.Fatalf("err = %v", err)
+	}
+	if d := time.Since(start); d < time.Second || d > 2*time.Second {
+		t.Fatalf("gave up after %v, want the ping's second", d)
+	}
+}
+
 func TestUDPSilentTimesOut(t *testing.T) {
 	addr := udpEcho(t)
 	u, err := DialTrezorUDP(context.Background(), addr)
