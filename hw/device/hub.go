@@ -153,7 +153,15 @@ func (h *Hub) List(ctx context.Context, emulators []string) []Info {
 			}
 		}
 	}
-	found = append(found, h.bridgeDevices(ctx)...)
+	nUSB := len(found)
+	// The bridge's devices are listed and probed alongside the others.
+	var bridged []Info
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		bridged = h.bridgeDevices(ctx)
+	}()
 	for _, a := range emulators {
 		u, err := ParseURI(a)
 		if err != nil || (u.Scheme != SchemeSpeculos && u.Scheme != SchemeTrezorUDP && u.Scheme != SchemeTrezorBridge) {
@@ -166,7 +174,6 @@ func (h *Hub) List(ctx context.Context, emulators []string) []Info {
 		found = append(found, in)
 	}
 
-	var wg sync.WaitGroup
 	for i := range found {
 		if found[i].Err != nil {
 			continue
@@ -178,14 +185,21 @@ func (h *Hub) List(ctx context.Context, emulators []string) []Info {
 		}(&found[i])
 	}
 	wg.Wait()
+	found = slices.Insert(found, nUSB, bridged...)
 	return found
 }
 
 // probe opens a listed device and asks for its Info.
 func (h *Hub) probe(ctx context.Context, in Info) Info {
+	return h.probeWith(ctx, in, func(ctx context.Context) (Device, error) { return h.Open(ctx, in.URI) })
+}
+
+// probeWith opens a listed device with open and asks for its Info, within
+// ProbeTimeout.
+func (h *Hub) probeWith(ctx context.Context, in Info, open func(context.Context) (Device, error)) Info {
 	ctx, cancel := context.WithTimeout(ctx, h.ProbeTimeout)
 	defer cancel()
-	d, err := h.Open(ctx, in.URI)
+	d, err := open(ctx)
 	if err != nil {
 		in.Err = err
 		return in

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/btcsuite/btcd/btcutil/psbt"
 
@@ -59,11 +60,16 @@ func (trezorFactory) open(ctx context.Context, hub *Hub, u URI, model string) (D
 	default:
 		return nil, fmt.Errorf("%w %s", ErrURI, u)
 	}
+	return newTrezor(hub, rt, model, u), nil
+}
+
+// newTrezor is the device at u talking through rt.
+func newTrezor(hub *Hub, rt wire.RoundTripper, model string, u URI) *trezorDevice {
 	var ui trezor.UI
 	if hub != nil && hub.Prompter != nil {
 		ui = trezorUI{hub.Prompter}
 	}
-	return &trezorDevice{client: trezor.New(rt, ui), held: held{info: Info{Vendor: "Trezor", Model: model, URI: u.String()}}}, nil
+	return &trezorDevice{client: trezor.New(rt, ui), held: held{info: Info{Vendor: "Trezor", Model: model, URI: u.String()}}}
 }
 
 // trezorUI puts a Prompter behind the Trezor client's callbacks.
@@ -144,15 +150,7 @@ func openBridge(ctx context.Context, path string) (wire.RoundTripper, string, er
 		if want != "" && d.Path != want {
 			continue
 		}
-		prev := ""
-		if d.Session != nil {
-			prev = *d.Session
-		}
-		s, err := b.Acquire(ctx, d.Path, prev)
-		if err != nil {
-			return nil, "", err
-		}
-		return &bridgeLink{s: s, call: !transport.SplitCalls(version)}, trezorBridgeModel(d.Vendor, d.Product), nil
+		return acquireBridge(ctx, b, version, d)
 	}
 	if want != "" {
 		return nil, "", fmt.Errorf("%w: the bridge at %s has no device %q", ErrNotFound, addr, want)
@@ -160,36 +158,78 @@ func openBridge(ctx context.Context, path string) (wire.RoundTripper, string, er
 	return nil, "", fmt.Errorf("%w: the bridge at %s sees no Trezor (plugged in? unlocked?)", ErrNotFound, addr)
 }
 
-// bridgeDevices lists the devices of the bridge at h.BridgeAddr; nothing
-// when no bridge runs there.
+// acquireBridge opens a session on d, a device the bridge b (of version)
+// listed, taking it over from the session that holds it.
+func acquireBridge(ctx context.Context, b *transport.Bridge, version string, d transport.BridgeDevice) (wire.RoundTripper, string, error) {
+	prev := ""
+	if d.Session != nil {
+		prev = *d.Session
+	}
+	s, err := b.Acquire(ctx, d.Path, prev)
+	if err != nil {
+		return nil, "", err
+	}
+	return &bridgeLink{s: s, call: !transport.SplitCalls(version)}, trezorBridgeModel(d.Vendor, d.Product), nil
+}
+
+// bridgeDevices lists the devices of the bridge at h.BridgeAddr, each
+// asked for its Info as List asks the others; nothing when no bridge runs
+// there. The bridge is asked once for its devices and, when one is free,
+// once for its version: probing a device does not go back to it through
+// Open, which would ask both again for every device on every listing.
 func (h *Hub) bridgeDevices(ctx context.Context) []Info {
 	if h.BridgeAddr == "" {
 		return nil
 	}
+	bridgeURI := URI{SchemeTrezorBridge, h.BridgeAddr}.String()
 	b, err := transport.NewBridge(h.BridgeAddr)
 	if err != nil {
-		return []Info{{Vendor: "Trezor", Model: "bridge", URI: URI{SchemeTrezorBridge, h.BridgeAddr}.String(), Err: err}}
+		return []Info{{Vendor: "Trezor", Model: "bridge", URI: bridgeURI, Err: err}}
 	}
-	ctx, cancel := context.WithTimeout(ctx, h.ProbeTimeout)
+	lctx, cancel := context.WithTimeout(ctx, h.ProbeTimeout)
 	defer cancel()
-	devs, err := b.Enumerate(ctx)
+	devs, err := b.Enumerate(lctx)
 	if errors.Is(err, transport.ErrNoBridge) {
 		return nil
 	}
 	if err != nil {
-		return []Info{{Vendor: "Trezor", Model: "bridge", URI: URI{SchemeTrezorBridge, h.BridgeAddr}.String(), Err: err}}
+		return []Info{{Vendor: "Trezor", Model: "bridge", URI: bridgeURI, Err: err}}
 	}
-	var out []Info
-	for _, d := range devs {
-		in := Info{Vendor: "Trezor", Model: trezorBridgeModel(d.Vendor, d.Product),
-			URI: URI{SchemeTrezorBridge, h.BridgeAddr + "/" + d.Path}.String()}
+	out := make([]Info, len(devs))
+	var version string
+	var verr error
+	asked := false
+	var wg sync.WaitGroup
+	for i, d := range devs {
+		u := URI{SchemeTrezorBridge, h.BridgeAddr + "/" + d.Path}
+		out[i] = Info{Vendor: "Trezor", Model: trezorBridgeModel(d.Vendor, d.Product), URI: u.String()}
 		if d.Session != nil {
 			// Listing never takes a device from the application using
 			// it; opening it by its URI does, as trezorlib does.
-			in.Err = fmt.Errorf("%w: another application (Trezor Suite?) holds it", trezor.ErrBusy)
+			out[i].Err = fmt.Errorf("%w: another application (Trezor Suite?) holds it", trezor.ErrBusy)
+			continue
 		}
-		out = append(out, in)
+		if !asked {
+			version, verr = b.Version(lctx)
+			asked = true
+		}
+		if verr != nil {
+			out[i].Err = verr
+			continue
+		}
+		wg.Add(1)
+		go func(in *Info, d transport.BridgeDevice) {
+			defer wg.Done()
+			*in = h.probeWith(ctx, *in, func(ctx context.Context) (Device, error) {
+				rt, model, err := acquireBridge(ctx, b, version, d)
+				if err != nil {
+					return nil, err
+				}
+				return newTrezor(h, rt, model, u), nil
+			})
+		}(&out[i], d)
 	}
+	wg.Wait()
 	return out
 }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -240,5 +242,38 @@ func TestOpenFingerprintUnlocksTrezor(t *testing.T) {
 	// Now unlocked: found directly, and another seed's fingerprint is not.
 	if _, _, err := h.OpenFingerprint(ctx, emu, 0xf5acc2fd); !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "seed 73c5da0a") {
 		t.Fatalf("another seed: %v", err)
+	}
+}
+
+// A listing asks the bridge once for its devices and once for its
+// version, however the devices are then probed.
+func TestBridgeListingAsksOnce(t *testing.T) {
+	udp, _ := simtest.Trezor(t, simtrezor.Options{Mnemonic: abandonMnemonic})
+	bridge := simtrezor.NewBridge(udp)
+	defer bridge.Close()
+	var mu sync.Mutex
+	calls := map[string]int{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+		mu.Lock()
+		calls["/"+p]++
+		mu.Unlock()
+		bridge.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	h := testHub()
+	h.BridgeAddr = strings.TrimPrefix(srv.URL, "http://")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for range 3 {
+		got := h.List(ctx, nil)
+		if len(got) != 1 || got[0].Err != nil || got[0].FingerprintHex() != "73c5da0a" {
+			t.Fatalf("List = %+v", got)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if calls["/enumerate"] != 3 || calls["/"] != 3 || calls["/acquire"] != 3 || calls["/release"] != 3 {
+		t.Fatalf("three listings asked the bridge %v; want enumerate, version, acquire and release once each per listing", calls)
 	}
 }

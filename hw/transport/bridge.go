@@ -82,8 +82,18 @@ func NewBridge(addr string) (*Bridge, error) {
 	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
 		return nil, fmt.Errorf("%w, not %s", ErrNotLoopback, host)
 	}
-	return &Bridge{base: "http://" + addr, client: &http.Client{Transport: &http.Transport{Proxy: nil}}}, nil
+	return &Bridge{base: "http://" + addr, client: bridgeClient}, nil
 }
+
+// bridgeClient is shared by every Bridge: the hub lists the bridge's
+// devices on each refresh (every 2 s on the Devices screen), and a
+// transport per Bridge would leave one idle keep-alive connection open
+// per listing, never closed. Shared, the listings reuse one connection,
+// and an idle one is closed after IdleConnTimeout.
+var bridgeClient = &http.Client{Transport: &http.Transport{
+	Proxy:           nil, // a loopback service: never through a proxy
+	IdleConnTimeout: 30 * time.Second,
+}}
 
 // post sends a request and returns the body of a 200 reply.
 func (b *Bridge) post(ctx context.Context, path string, body []byte) ([]byte, error) {

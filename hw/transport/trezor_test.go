@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -73,6 +74,24 @@ func TestUDPNoEmulator(t *testing.T) {
 	}
 }
 
+// A port that is open but never answers the ping (a busy or hung
+// process): the dial gives up after its second even without a deadline.
+func TestUDPSilentPortBounded(t *testing.T) {
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	start := time.Now()
+	_, err = DialTrezorUDP(context.Background(), pc.LocalAddr().String())
+	if !errors.Is(err, ErrNoEmulator) {
+		t.Fatalf("err = %v", err)
+	}
+	if d := time.Since(start); d < time.Second || d > 2*time.Second {
+		t.Fatalf("gave up after %v, want the ping's second", d)
+	}
+}
+
 func TestUDPSilentTimesOut(t *testing.T) {
 	addr := udpEcho(t)
 	u, err := DialTrezorUDP(context.Background(), addr)
@@ -115,5 +134,39 @@ func TestSplitCalls(t *testing.T) {
 		if SplitCalls(v) != want {
 			t.Errorf("SplitCalls(%q) = %v", v, !want)
 		}
+	}
+}
+
+// Listing the bridge's devices again and again, each time through a new
+// Bridge as the hub does, reuses one connection rather than leaving one
+// open per listing.
+func TestBridgeReusesConnection(t *testing.T) {
+	var mu sync.Mutex
+	conns := 0
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("[]"))
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			mu.Lock()
+			conns++
+			mu.Unlock()
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	for range 5 {
+		b, err := NewBridge(strings.TrimPrefix(srv.URL, "http://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if devs, err := b.Enumerate(context.Background()); err != nil || len(devs) != 0 {
+			t.Fatal(devs, err)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if conns != 1 {
+		t.Fatalf("5 listings opened %d connections, want 1", conns)
 	}
 }

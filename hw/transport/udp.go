@@ -38,8 +38,9 @@ type UDP struct {
 }
 
 // DialTrezorUDP connects to an emulator's UDP port (DefaultTrezorUDPAddr if
-// addr is empty) and checks it answers the liveness ping within the
-// context's deadline, or one second without one.
+// addr is empty) and checks it answers the liveness ping within one
+// second (sooner if the context's deadline comes first), so that a listing
+// of an emulator that is not there stays short.
 func DialTrezorUDP(ctx context.Context, addr string) (*UDP, error) {
 	if addr == "" {
 		addr = DefaultTrezorUDPAddr

@@ -161,7 +161,7 @@ func (c *Client) call(ctx context.Context, msg wire.Message, want uint16, out an
 	}
 	if err := wire.Unmarshal(payload, out); err != nil {
 		c.abort()
-		return fmt.Errorf("%w: %s: %v", ErrProtocol, wire.TypeName(typ), err)
+		return fmt.Errorf("%w: %s: %w", ErrProtocol, wire.TypeName(typ), err)
 	}
 	return nil
 }
@@ -183,7 +183,7 @@ func (c *Client) exchange(ctx context.Context, msg wire.Message) (uint16, []byte
 		case wire.TypeFailure:
 			var f wire.Failure
 			if err := wire.Unmarshal(payload, &f); err != nil {
-				return 0, nil, fmt.Errorf("%w: Failure: %v", ErrProtocol, err)
+				return 0, nil, fmt.Errorf("%w: Failure: %w", ErrProtocol, err)
 			}
 			return 0, nil, failure(f)
 		case wire.TypeButtonRequest:

@@ -67,7 +67,7 @@ func TestMalformedReply(t *testing.T) {
 	s := &scripted{replies: []reply{{wire.TypeAddress, []byte{0x0a, 0x05, 'a'}}}}
 	c := New(s, nil)
 	_, err := c.Address(context.Background(), "Bitcoin", nil, wire.SpendWitness, false)
-	if !errors.Is(err, ErrProtocol) || !errors.Is(err, wire.ErrTruncated) && !errors.Is(err, ErrProtocol) {
+	if !errors.Is(err, ErrProtocol) || !errors.Is(err, wire.ErrTruncated) {
 		t.Fatalf("err = %v", err)
 	}
 	// A Failure with an unknown code is still a typed error.

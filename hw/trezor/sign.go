@@ -266,11 +266,11 @@ func ownKey(in psbt.PInput, script []byte, psbtFpr uint32) ([]uint32, uint32, []
 			if d.MasterKeyFingerprint != psbtFpr || len(d.LeafHashes) != 0 {
 				continue
 			}
-			pk, err := schnorr.ParsePubKey(d.XOnlyPubKey)
+			ok, err := taprootKeyPays(script, d.XOnlyPubKey)
 			if err != nil {
 				return nil, 0, nil, fmt.Errorf("%w: taproot key: %v", ErrPSBT, err)
 			}
-			if !bytes.Equal(script[2:], schnorr.SerializePubKey(txscript.ComputeTaprootKeyNoScript(pk))) {
+			if !ok {
 				return nil, 0, nil, fmt.Errorf("%w: the taproot key at %v does not make the output spent", ErrPSBT, d.Bip32Path)
 			}
 			return d.Bip32Path, tw.SpendTaproot, d.XOnlyPubKey, nil
@@ -281,18 +281,44 @@ func ownKey(in psbt.PInput, script []byte, psbtFpr uint32) ([]uint32, uint32, []
 		if d.MasterKeyFingerprint != psbtFpr {
 			continue
 		}
-		h := btcutil.Hash160(d.PubKey)
-		switch {
-		case txscript.IsPayToWitnessPubKeyHash(script) && bytes.Equal(script[2:], h):
-			return d.Bip32Path, tw.SpendWitness, d.PubKey, nil
-		case txscript.IsPayToPubKeyHash(script) && bytes.Equal(script[3:23], h):
-			return d.Bip32Path, tw.SpendAddress, d.PubKey, nil
-		case txscript.IsPayToScriptHash(script) && txscript.IsPayToWitnessPubKeyHash(in.RedeemScript) &&
-			bytes.Equal(in.RedeemScript[2:], h) && bytes.Equal(script[2:22], btcutil.Hash160(in.RedeemScript)):
-			return d.Bip32Path, tw.SpendP2SHWitness, d.PubKey, nil
+		if st, ok := singleSigSpend(script, in.RedeemScript, d.PubKey); ok {
+			return d.Bip32Path, st, d.PubKey, nil
 		}
 	}
 	return nil, 0, nil, fmt.Errorf("%w (no single-sig key with the device's fingerprint makes the script spent)", ErrForeignInput)
+}
+
+// taprootKeyPays reports whether script is the BIP 86 key-path output of
+// the x-only key xonly.
+func taprootKeyPays(script, xonly []byte) (bool, error) {
+	pk, err := schnorr.ParsePubKey(xonly)
+	if err != nil {
+		return false, err
+	}
+	return txscript.IsPayToTaproot(script) &&
+		bytes.Equal(script[2:], schnorr.SerializePubKey(txscript.ComputeTaprootKeyNoScript(pk))), nil
+}
+
+// singleSigSpend returns the Trezor input script type of script when it
+// pays pub by P2WPKH, P2PKH or P2SH-P2WPKH (redeem, the redeem script).
+func singleSigSpend(script, redeem, pub []byte) (uint32, bool) {
+	h := btcutil.Hash160(pub)
+	switch {
+	case txscript.IsPayToWitnessPubKeyHash(script) && bytes.Equal(script[2:], h):
+		return tw.SpendWitness, true
+	case txscript.IsPayToPubKeyHash(script) && bytes.Equal(script[3:23], h):
+		return tw.SpendAddress, true
+	case txscript.IsPayToScriptHash(script) && txscript.IsPayToWitnessPubKeyHash(redeem) &&
+		bytes.Equal(redeem[2:], h) && bytes.Equal(script[2:22], btcutil.Hash160(redeem)):
+		return tw.SpendP2SHWitness, true
+	}
+	return 0, false
+}
+
+// changeScript is the output script type paying to the key of each
+// single-sig input script type.
+var changeScript = map[uint32]uint32{
+	tw.SpendWitness: tw.PayToWitness, tw.SpendAddress: tw.PayToAddress, tw.SpendP2SHWitness: tw.PayToP2SHWitness,
 }
 
 // psbtOutput turns an output into a TxOutput: change (the device's own
@@ -302,11 +328,10 @@ func psbtOutput(out psbt.POutput, txOut *wire.TxOut, coin Coin, psbtFpr uint32) 
 	script := txOut.PkScript
 	o := tw.TxOutput{Amount: uint64(txOut.Value)}
 	for _, d := range out.TaprootBip32Derivation {
-		if d.MasterKeyFingerprint != psbtFpr || len(d.LeafHashes) != 0 || !txscript.IsPayToTaproot(script) {
+		if d.MasterKeyFingerprint != psbtFpr || len(d.LeafHashes) != 0 {
 			continue
 		}
-		if pk, err := schnorr.ParsePubKey(d.XOnlyPubKey); err == nil &&
-			bytes.Equal(script[2:], schnorr.SerializePubKey(txscript.ComputeTaprootKeyNoScript(pk))) {
+		if ok, err := taprootKeyPays(script, d.XOnlyPubKey); err == nil && ok {
 			o.AddressN, o.ScriptType = d.Bip32Path, tw.PayToTaproot
 			return o, nil
 		}
@@ -315,19 +340,8 @@ func psbtOutput(out psbt.POutput, txOut *wire.TxOut, coin Coin, psbtFpr uint32) 
 		if d.MasterKeyFingerprint != psbtFpr {
 			continue
 		}
-		h := btcutil.Hash160(d.PubKey)
-		st := uint32(0xff)
-		switch {
-		case txscript.IsPayToWitnessPubKeyHash(script) && bytes.Equal(script[2:], h):
-			st = tw.PayToWitness
-		case txscript.IsPayToPubKeyHash(script) && bytes.Equal(script[3:23], h):
-			st = tw.PayToAddress
-		case txscript.IsPayToScriptHash(script) && txscript.IsPayToWitnessPubKeyHash(out.RedeemScript) &&
-			bytes.Equal(out.RedeemScript[2:], h) && bytes.Equal(script[2:22], btcutil.Hash160(out.RedeemScript)):
-			st = tw.PayToP2SHWitness
-		}
-		if st != 0xff {
-			o.AddressN, o.ScriptType = d.Bip32Path, st
+		if st, ok := singleSigSpend(script, out.RedeemScript, d.PubKey); ok {
+			o.AddressN, o.ScriptType = d.Bip32Path, changeScript[st]
 			return o, nil
 		}
 	}
