@@ -132,3 +132,26 @@ func TestFieldsSave(t *testing.T) {
 		t.Errorf("the save's reply did not close the form")
 	}
 }
+
+func TestSnapRunDropsStaleReplies(t *testing.T) {
+	var r common.SnapRun[int]
+	a, b := &common.Snapshot{}, &common.Snapshot{}
+	runs := 0
+	work := func(*common.Snapshot) int { runs++; return runs }
+
+	first := r.Start("x", a, work)
+	if r.Start("x", a, work) != nil {
+		t.Fatal("a second Start for the snapshot under way returned work")
+	}
+	second := r.Start("x", b, work)
+	old, latest := first().(common.SnapDone[int]), second().(common.SnapDone[int])
+	if r.Take(old) {
+		t.Error("the reply for the older snapshot was taken")
+	}
+	if !r.Take(latest) || r.Of != b || latest.Owner() != "x" {
+		t.Errorf("latest reply: Of %p, owner %q; want %p, x", r.Of, latest.Owner(), b)
+	}
+	if r.Start("x", b, work) != nil || runs != 2 {
+		t.Errorf("work ran %d times, or Start returned work for the snapshot on screen; want 2 and none", runs)
+	}
+}
