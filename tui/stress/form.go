@@ -508,7 +508,8 @@ func (m *Model) submit() tea.Cmd {
 	}
 	d, err := history.Load()
 	if err == nil {
-		_, err = pstress.Run(portfolio.Valuate(next, m.Unit(), m.Now()), &next.Scenarios[idx], d)
+		// The snapshot's valuation is next's: a scenario changes no holding.
+		_, err = pstress.Run(m.Snap.Valuation, &next.Scenarios[idx], d)
 	}
 	if err != nil {
 		var we *pstress.WindowError
