@@ -14,7 +14,6 @@ import (
 	"math"
 	"strings"
 
-	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
@@ -93,12 +92,8 @@ func New(ctx *common.Context) *Model {
 	st := ctx.Styles
 	ti := textinput.New()
 	ti.CharLimit = 400
+	common.StyleInput(&ti, st)
 	ti.PromptStyle = st.Text.Title
-	ti.TextStyle = st.Form.Input
-	ti.PlaceholderStyle = st.Form.Placeholder
-	ti.Cursor.Style = st.Form.Cursor.Reverse(true)
-	ti.Cursor.TextStyle = st.Form.Input
-	ti.Cursor.SetMode(cursor.CursorStatic)
 	return &Model{Context: ctx, input: ti, paint: common.NewPaints(st)}
 }
 

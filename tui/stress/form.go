@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
@@ -112,12 +111,7 @@ func newForm(ctx *common.Context) *form {
 		ti := textinput.New()
 		ti.Prompt = ""
 		ti.Placeholder = placeholder
-		ti.PromptStyle = st.Form.Label
-		ti.TextStyle = st.Form.Input
-		ti.PlaceholderStyle = st.Form.Placeholder
-		ti.Cursor.Style = st.Form.Cursor.Reverse(true)
-		ti.Cursor.TextStyle = st.Form.Input
-		ti.Cursor.SetMode(cursor.CursorStatic)
+		common.StyleInput(&ti, st)
 		return &field{name: name, label: label, hint: hint, input: ti}
 	}
 	ev := func(fl *field, kinds ...portfolio.EventKind) *field {
