@@ -250,7 +250,10 @@ func TestRebalanceToBand(t *testing.T) {
 	r := rebalanceScreen(t, m)
 	full := r.Result().Plan
 	tuitest.Press(m, km.RebalToBand)
-	want := rebalance.Compute(m.Snapshot(), "", "", true).Plan
+	want, err := rebalancepkg.NewPlan(m.Portfolio(), rebalancepkg.Options{Unit: m.Snapshot().Unit, Now: m.Snapshot().AsOf, ToBand: true})
+	if err != nil {
+		t.Fatal(err)
+	}
 	got := r.Result().Plan
 	if !r.ToBand() || !got.Options.ToBand || encode(t, got.After()) != encode(t, want.After()) {
 		t.Fatal("the screen's plan to the band's edge differs from the package's")

@@ -8,6 +8,8 @@ import (
 	"github.com/shopspring/decimal"
 
 	"codeberg.org/hardfolio/hardfolio/portfolio"
+	"codeberg.org/hardfolio/hardfolio/portfolio/history"
+	"codeberg.org/hardfolio/hardfolio/tui"
 	"codeberg.org/hardfolio/hardfolio/tui/internal/tuitest"
 	tuistress "codeberg.org/hardfolio/hardfolio/tui/stress"
 )
@@ -15,6 +17,21 @@ import (
 func decimalOf(s string) decimal.Decimal { return decimal.RequireFromString(s) }
 
 func keyBackspace() tea.KeyMsg { return tea.KeyMsg{Type: tea.KeyBackspace} }
+
+// submitOnly submits the form and returns the portfolio's one scenario,
+// failing when the form stays open or there is not exactly one.
+func submitOnly(t *testing.T, m *tui.Model, scr *tuistress.Model) portfolio.Scenario {
+	t.Helper()
+	tuitest.Press(m, m.Context().Keys.Submit)
+	if scr.Capturing() {
+		t.Fatalf("the form stayed open:\n%s", tuitest.Plain(m))
+	}
+	p := m.Snapshot().Portfolio
+	if len(p.Scenarios) != 1 {
+		t.Fatalf("scenarios %+v", p.Scenarios)
+	}
+	return p.Scenarios[0]
+}
 
 // TestStressFormAddsAScenario: a scenario typed into the form is saved in
 // the portfolio and run with the others; a bad month is refused beside
@@ -73,15 +90,7 @@ func TestStressFormAddsAScenario(t *testing.T) {
 	for i := 0; i < 7; i++ {
 		tuitest.Send(m, keyBackspace())
 	}
-	tuitest.Press(m, km.Submit)
-	if scr.Capturing() {
-		t.Fatalf("the form stayed open:\n%s", tuitest.Plain(m))
-	}
-	p := m.Snapshot().Portfolio
-	if len(p.Scenarios) != 1 {
-		t.Fatalf("scenarios %+v", p.Scenarios)
-	}
-	s := p.Scenarios[0]
+	s := submitOnly(t, m, scr)
 	if s.ID != "vault-shut" || s.Replay() || len(s.Moves) != 1 || s.Moves[0].Asset != "XAU" || !s.Moves[0].Change.Equal(decimalOf("0.1")) ||
 		len(s.Events) != 1 || s.Events[0].Kind != portfolio.EventFreeze || s.Events[0].Days != 30 || s.Events[0].Custodians[0] != "zurich-vault" {
 		t.Fatalf("saved %+v", s)
@@ -106,6 +115,29 @@ func TestStressFormAddsAScenario(t *testing.T) {
 	tuitest.Press(m, km.DeleteScenario)
 	if !strings.Contains(tuitest.Plain(m), "Built-in scenarios cannot be deleted") {
 		t.Errorf("no refusal:\n%s", tuitest.Plain(m))
+	}
+}
+
+// TestStressFormRefusesAWindowOutsideTheHistory: a replay the bundled
+// history does not cover is refused beside the window, nothing saved.
+func TestStressFormRefusesAWindowOutsideTheHistory(t *testing.T) {
+	m := newDemo(t, 120, 40)
+	km := m.Context().Keys
+	pressScreen(t, m, "Stress")
+	first, _ := history.MustLoad().Calendar()
+	tuitest.Press(m, km.AddScenario)
+	from, to := (first - 24).String(), (first - 18).String()
+	for _, v := range []string{"too-early", "Too early", "", "", from, to} {
+		tuitest.Type(m, v)
+		tuitest.Press(m, km.NextField)
+	}
+	tuitest.Press(m, km.Submit)
+	frame := tuitest.Plain(m)
+	if !strings.Contains(frame, "✗ the window "+from+" to "+to+" is outside the bundled") {
+		t.Fatalf("no refusal of the window:\n%s", frame)
+	}
+	if len(m.Snapshot().Portfolio.Scenarios) != 0 {
+		t.Fatal("a scenario the history cannot replay was saved")
 	}
 }
 
@@ -177,15 +209,7 @@ func TestStressFormEditsEveryEvent(t *testing.T) {
 	tuitest.Type(m, "exchange")
 	focus("Share")
 	tuitest.Type(m, "100%")
-	tuitest.Press(m, km.Submit)
-	if scr.Capturing() {
-		t.Fatalf("the form stayed open:\n%s", tuitest.Plain(m))
-	}
-	p := m.Snapshot().Portfolio
-	if len(p.Scenarios) != 1 {
-		t.Fatalf("scenarios %+v", p.Scenarios)
-	}
-	ev := p.Scenarios[0].Events
+	ev := submitOnly(t, m, scr).Events
 	if len(ev) != 3 || !ev[0].Indefinite || len(ev[0].Assets) != 1 || ev[0].Assets[0] != portfolio.KindETF ||
 		ev[1].Days != 90 || ev[1].CustodyKinds[0] != portfolio.CustodyBank ||
 		ev[2].Kind != portfolio.EventLoss || !ev[2].Share.Equal(decimalOf("1")) || ev[2].CustodyKinds[0] != portfolio.CustodyExchange {

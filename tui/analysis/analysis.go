@@ -30,10 +30,8 @@ const Title = "Analysis"
 type Model struct {
 	*common.Context
 
-	gen    int              // the latest request
-	asked  *common.Snapshot // the snapshot last sent for analysis
-	report *analysis.Report
-	of     *common.Snapshot // the snapshot report is of
+	run    common.SnapRun[*analysis.Report]
+	report *analysis.Report // of run.Of
 
 	limits *limitsForm // the warning limits form, when open
 
@@ -46,15 +44,6 @@ type Model struct {
 func New(ctx *common.Context) *Model {
 	return &Model{Context: ctx, paint: common.NewPaints(ctx.Styles)}
 }
-
-// resultMsg carries an analysis back to the screen.
-type resultMsg struct {
-	gen    int
-	snap   *common.Snapshot
-	report *analysis.Report
-}
-
-func (resultMsg) Owner() string { return Title }
 
 // Init does nothing: the root calls Load when the screen is shown.
 func (m *Model) Init() tea.Cmd { return nil }
@@ -80,21 +69,14 @@ func (m *Model) Refresh() { m.layout() }
 
 // Load analyses the snapshot on screen unless that is done or under way.
 func (m *Model) Load() tea.Cmd {
-	snap := m.Snap
-	if snap == nil || snap == m.of || snap == m.asked {
-		return nil
-	}
-	m.asked = snap
-	m.gen++
-	gen := m.gen
-	return func() tea.Msg {
+	return m.run.Start(Title, m.Snap, func(snap *common.Snapshot) *analysis.Report {
 		d, err := history.Load()
 		r := analysis.Analyze(snap.Valuation, d)
 		if err != nil {
 			r.RiskErr = err
 		}
-		return resultMsg{gen: gen, snap: snap, report: r}
-	}
+		return r
+	})
 }
 
 // Report is the analysis on screen, or nil before the first arrives.
@@ -103,11 +85,11 @@ func (m *Model) Report() *analysis.Report { return m.report }
 // Update takes analyses and scrolls.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
-	case resultMsg:
-		if msg.gen != m.gen {
+	case common.SnapDone[*analysis.Report]:
+		if !m.run.Take(msg) {
 			return m, nil // a newer snapshot is being analysed
 		}
-		m.report, m.of = msg.report, msg.snap
+		m.report = msg.Result
 		m.layout()
 		return m, nil
 	case common.SavedMsg:
@@ -177,7 +159,7 @@ func (m *Model) layout() {
 		lines = append(lines, title, "", m.paint.Muted.Render("Nothing with a value to analyse yet: add holdings on the Holdings screen."))
 	default:
 		info := "in " + string(r.Valuation.Unit)
-		if m.of != m.Snap {
+		if m.run.Of != m.Snap {
 			info = "updating… · " + info
 		}
 		lines = append(lines, title+common.PadLeft(m.paint.Muted.Render(info), max(1, w-common.Width(title))))

@@ -90,13 +90,7 @@ func (m *Model) openLimits() tea.Cmd {
 
 // limitsKey handles a key while the form is open.
 func (m *Model) limitsKey(msg tea.KeyMsg) tea.Cmd {
-	act, cmd := m.limits.Key(m.Keys, msg)
-	switch act {
-	case common.FieldsCancel:
-		m.limits = nil
-	case common.FieldsSubmit:
-		cmd = m.saveLimits()
-	}
+	cmd := m.limits.Handle(m.Keys, msg, func() { m.limits = nil }, m.saveLimits)
 	m.layout()
 	return cmd
 }
@@ -109,14 +103,9 @@ func (m *Model) saveLimits() tea.Cmd {
 	if !ok {
 		return nil
 	}
-	if why := m.EditBlocked(); why != "" {
-		f.SaveErr = why
-		return nil
-	}
 	next := m.Portfolio().Clone()
 	next.Analysis.Limits = limits
-	f.Pending = m.NextID()
-	return common.RequestSave(f.Pending, next, "Changed the warning limits")
+	return f.Save(m.Context, next, "Changed the warning limits")
 }
 
 // limitsSaved takes the reply to the form's save.
@@ -139,22 +128,12 @@ func (m *Model) limitsLines(w int) []string {
 		labelW = max(labelW, len(limitLabels[l]))
 	}
 	for i, l := range portfolio.Limits {
-		cursor := "  "
-		if i == f.Focus {
-			cursor = m.paint.Strong.Render("> ")
-		}
-		line := cursor + fmt.Sprintf("%-*s  ", labelW, limitLabels[l]) + "[" + f.Inputs[i].View() + "] %"
+		line := f.Row(m.paint, i, labelW, limitLabels[l]) + " %"
 		if f.Errs[i] != "" {
 			line += "  " + m.paint.Error.Render(f.Errs[i])
 		}
 		out = append(out, line)
 	}
 	out = append(out, "")
-	if f.SaveErr != "" {
-		out = append(out, m.paint.Error.Render(f.SaveErr))
-	}
-	if f.Pending != 0 {
-		out = append(out, m.paint.Muted.Render("Saving…"))
-	}
-	return out
+	return append(out, f.Footer(m.paint, w)...)
 }

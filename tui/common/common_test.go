@@ -4,11 +4,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/charmbracelet/bubbles/textinput"
 	"github.com/shopspring/decimal"
 
 	"codeberg.org/hardfolio/hardfolio/portfolio"
 	"codeberg.org/hardfolio/hardfolio/tui/common"
 	"codeberg.org/hardfolio/hardfolio/tui/internal/tuitest"
+	"codeberg.org/hardfolio/hardfolio/tui/styles"
 )
 
 func TestAge(t *testing.T) {
@@ -96,5 +98,60 @@ func TestSnapshotFlagsStalePrices(t *testing.T) {
 		if (r.ID == "iau") != r.Stale {
 			t.Fatalf("row %s stale=%v", r.ID, r.Stale)
 		}
+	}
+}
+
+func TestFieldsSave(t *testing.T) {
+	st := styles.DefaultStyles(true)
+	next := &portfolio.Portfolio{}
+
+	ctx := &common.Context{Styles: st, ReadOnly: true}
+	f := common.NewFields(1, st, func(int, *textinput.Model) {})
+	if cmd := f.Save(ctx, next, "x"); cmd != nil || f.Pending != 0 || f.SaveErr != ctx.EditBlocked() {
+		t.Fatalf("read-only save: cmd %v, pending %d, error %q; want none, 0, %q", cmd != nil, f.Pending, f.SaveErr, ctx.EditBlocked())
+	}
+
+	ctx.ReadOnly = false
+	f.SaveErr = ""
+	cmd := f.Save(ctx, next, "Changed x")
+	if f.Pending == 0 || cmd == nil {
+		t.Fatalf("save: pending %d, cmd %v; want a request", f.Pending, cmd != nil)
+	}
+	msgs := tuitest.Run(cmd)
+	if len(msgs) != 1 {
+		t.Fatalf("save sent %d messages, want 1", len(msgs))
+	}
+	req, ok := msgs[0].(common.SaveRequestMsg)
+	if !ok || req.ID != f.Pending || req.Next != next || req.Desc != "Changed x" {
+		t.Fatalf("save sent %#v, want a request %d for the portfolio given", msgs[0], f.Pending)
+	}
+	if got := len(f.Footer(common.NewPaints(st), 40)); got != 1 {
+		t.Errorf("footer while saving has %d lines, want 1 (Saving…)", got)
+	}
+	if !f.Saved(common.SavedMsg{ID: f.Pending}) || f.Pending != 0 {
+		t.Errorf("the save's reply did not close the form")
+	}
+}
+
+func TestSnapRunDropsStaleReplies(t *testing.T) {
+	var r common.SnapRun[int]
+	a, b := &common.Snapshot{}, &common.Snapshot{}
+	runs := 0
+	work := func(*common.Snapshot) int { runs++; return runs }
+
+	first := r.Start("x", a, work)
+	if r.Start("x", a, work) != nil {
+		t.Fatal("a second Start for the snapshot under way returned work")
+	}
+	second := r.Start("x", b, work)
+	old, latest := first().(common.SnapDone[int]), second().(common.SnapDone[int])
+	if r.Take(old) {
+		t.Error("the reply for the older snapshot was taken")
+	}
+	if !r.Take(latest) || r.Of != b || latest.Owner() != "x" {
+		t.Errorf("latest reply: Of %p, owner %q; want %p, x", r.Of, latest.Owner(), b)
+	}
+	if r.Start("x", b, work) != nil || runs != 2 {
+		t.Errorf("work ran %d times, or Start returned work for the snapshot on screen; want 2 and none", runs)
 	}
 }

@@ -1,10 +1,13 @@
 package common
 
 import (
+	"fmt"
+
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"codeberg.org/hardfolio/hardfolio/portfolio"
 	"codeberg.org/hardfolio/hardfolio/tui/keys"
 	"codeberg.org/hardfolio/hardfolio/tui/styles"
 )
@@ -92,4 +95,53 @@ func (f *Fields) Saved(msg SavedMsg) bool {
 		return false
 	}
 	return true
+}
+
+// Handle does what a key asks of the form (see Key): cancel closes it,
+// submit checks and saves it and returns the save's command.
+func (f *Fields) Handle(km *keys.KeyMap, msg tea.KeyMsg, cancel func(), submit func() tea.Cmd) tea.Cmd {
+	act, cmd := f.Key(km, msg)
+	switch act {
+	case FieldsCancel:
+		cancel()
+	case FieldsSubmit:
+		cmd = submit()
+	}
+	return cmd
+}
+
+// Save asks the root to save next, described as desc for the undo
+// history, unless edits are blocked now (SaveErr then says why).
+func (f *Fields) Save(c *Context, next *portfolio.Portfolio, desc string) tea.Cmd {
+	if why := c.EditBlocked(); why != "" {
+		f.SaveErr = why
+		return nil
+	}
+	f.Pending = c.NextID()
+	return RequestSave(f.Pending, next, desc)
+}
+
+// Row is field i's line: the cursor when it has the keyboard, its label
+// padded to labelW, the field in brackets.
+func (f *Fields) Row(p Paints, i, labelW int, label string) string {
+	cursor := "  "
+	if i == f.Focus {
+		cursor = p.Strong.Render("> ")
+	}
+	return cursor + fmt.Sprintf("%-*s  ", labelW, label) + "[" + f.Inputs[i].View() + "]"
+}
+
+// Footer is what the form says under its fields: why the last save
+// failed, wrapped to w, and that a save is under way.
+func (f *Fields) Footer(p Paints, w int) []string {
+	var out []string
+	if f.SaveErr != "" {
+		for _, l := range Wrap(f.SaveErr, w, "") {
+			out = append(out, p.Error.Render(l))
+		}
+	}
+	if f.Pending != 0 {
+		out = append(out, p.Muted.Render("Saving…"))
+	}
+	return out
 }

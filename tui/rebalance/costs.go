@@ -76,13 +76,7 @@ func (m *Model) openCosts() tea.Cmd {
 
 // costsKey handles a key while the form is open.
 func (m *Model) costsKey(msg tea.KeyMsg) tea.Cmd {
-	act, cmd := m.costs.Key(m.Keys, msg)
-	switch act {
-	case common.FieldsCancel:
-		m.costs = nil
-	case common.FieldsSubmit:
-		cmd = m.saveCosts()
-	}
+	cmd := m.costs.Handle(m.Keys, msg, func() { m.costs = nil }, m.saveCosts)
 	m.layout()
 	return cmd
 }
@@ -99,12 +93,7 @@ func (m *Model) saveCosts() tea.Cmd {
 		f.SaveErr = err.Error()
 		return nil
 	}
-	if why := m.EditBlocked(); why != "" {
-		f.SaveErr = why
-		return nil
-	}
-	f.Pending = m.NextID()
-	return common.RequestSave(f.Pending, q, "Changed the rebalancing costs and constraints")
+	return f.Save(m.Context, q, "Changed the rebalancing costs and constraints")
 }
 
 // costsSaved takes the reply to the form's save.
@@ -145,11 +134,7 @@ func (m *Model) costsLines(w int) []string {
 		labelW = max(labelW, len(s.Short))
 	}
 	for i, s := range rebalance.Settings {
-		cursor := "  "
-		if i == f.Focus {
-			cursor = m.paint.Strong.Render("> ")
-		}
-		line := cursor + fmt.Sprintf("%-*s  ", labelW, s.Short) + "[" + f.Inputs[i].View() + "]"
+		line := f.Row(m.paint, i, labelW, s.Short)
 		if e := f.Errs[i]; e != "" {
 			// Beside the field when it fits, else under it.
 			if common.Width(line)+2+common.Width(e) <= w {
@@ -169,13 +154,5 @@ func (m *Model) costsLines(w int) []string {
 		}
 	}
 	out = append(out, "")
-	if f.SaveErr != "" {
-		for _, l := range common.Wrap(f.SaveErr, w, "") {
-			out = append(out, m.paint.Error.Render(l))
-		}
-	}
-	if f.Pending != 0 {
-		out = append(out, m.paint.Muted.Render("Saving…"))
-	}
-	return out
+	return append(out, f.Footer(m.paint, w)...)
 }

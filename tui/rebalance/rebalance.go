@@ -14,7 +14,6 @@ import (
 	"math"
 	"strings"
 
-	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
@@ -45,22 +44,18 @@ const (
 type Model struct {
 	*common.Context
 
-	gen         int
-	asked       *common.Snapshot // the snapshot and what-if last sent
-	askedTrades string
-	res         *Result
-	of          *common.Snapshot
+	gen   int
+	asked request // what was last sent to Compute
+	res   *Result
 
 	trades   string // the what-if typed, "" for the plan
 	saved    string // the saved what-if on screen, "" for none
-	asked2   string // the saved what-if last sent
 	editing  Editing
 	input    textinput.Model
 	inputMsg string // what is wrong with the input, as typed
 	saveID   int
 	costs    *costsForm // the costs and constraints form, when open
 	toBand   bool       // plan only back to the band's edge
-	asked3   bool       // toBand last sent
 
 	width int
 	pager common.Pager
@@ -81,6 +76,19 @@ type Result struct {
 	snapshot *common.Snapshot
 }
 
+// request is what a Result is computed from.
+type request struct {
+	snap          *common.Snapshot
+	trades, saved string
+	toBand        bool
+}
+
+// request is what the screen shows now, so what its Result must be of.
+func (m *Model) request() request { return request{m.Snap, m.trades, m.saved, m.toBand} }
+
+// request is what r was computed from.
+func (r *Result) request() request { return request{r.snapshot, r.Trades, r.Saved, r.ToBand} }
+
 type resultMsg struct {
 	gen int
 	res *Result
@@ -93,12 +101,8 @@ func New(ctx *common.Context) *Model {
 	st := ctx.Styles
 	ti := textinput.New()
 	ti.CharLimit = 400
+	common.StyleInput(&ti, st)
 	ti.PromptStyle = st.Text.Title
-	ti.TextStyle = st.Form.Input
-	ti.PlaceholderStyle = st.Form.Placeholder
-	ti.Cursor.Style = st.Form.Cursor.Reverse(true)
-	ti.Cursor.TextStyle = st.Form.Input
-	ti.Cursor.SetMode(cursor.CursorStatic)
 	return &Model{Context: ctx, input: ti, paint: common.NewPaints(st)}
 }
 
@@ -132,14 +136,14 @@ func (m *Model) InputMessage() string { return m.inputMsg }
 // Load computes the plan, the comparison and the backtest for the
 // snapshot and what-if on screen unless that is done or under way.
 func (m *Model) Load() tea.Cmd {
-	snap := m.Snap
-	if snap == nil || (snap == m.asked && m.trades == m.askedTrades && m.saved == m.asked2 && m.toBand == m.asked3) {
+	q := m.request()
+	if q.snap == nil || q == m.asked {
 		return nil
 	}
-	m.asked, m.askedTrades, m.asked2, m.asked3 = snap, m.trades, m.saved, m.toBand
+	m.asked = q
 	m.gen++
-	gen, trades, saved, toBand := m.gen, m.trades, m.saved, m.toBand
-	return func() tea.Msg { return resultMsg{gen: gen, res: Compute(snap, trades, saved, toBand)} }
+	gen := m.gen
+	return func() tea.Msg { return resultMsg{gen: gen, res: Compute(q.snap, q.trades, q.saved, q.toBand)} }
 }
 
 // ToBand reports whether the plan goes only back to the band's edge.
@@ -186,7 +190,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.gen != m.gen {
 			return m, nil
 		}
-		m.res, m.of = msg.res, msg.res.snapshot
+		m.res = msg.res
 		m.layout()
 		return m, nil
 	case common.SavedMsg:
@@ -282,7 +286,7 @@ func (m *Model) check() {
 // what-if shown.
 func (m *Model) current() *rebalance.WhatIf {
 	r := m.res
-	if r == nil || r.Compare == nil || m.of != m.Snap || r.Trades != m.trades || r.Saved != m.saved || r.ToBand != m.toBand {
+	if r == nil || r.Compare == nil || r.request() != m.request() {
 		return nil
 	}
 	return r.Compare.WhatIf
@@ -508,7 +512,7 @@ func (m *Model) layout() {
 	s := &p.Rebalance
 	title := m.paint.Title.Render("Rebalance")
 	info := "in " + string(m.Unit())
-	if m.res != nil && (m.of != m.Snap || m.res.Trades != m.trades || m.res.Saved != m.saved || m.res.ToBand != m.toBand) {
+	if m.res != nil && m.res.request() != m.request() {
 		info = "updating… · " + info
 	}
 	lines := []string{title + common.PadLeft(m.paint.Muted.Render(info), max(1, w-common.Width(title)))}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
@@ -112,12 +111,7 @@ func newForm(ctx *common.Context) *form {
 		ti := textinput.New()
 		ti.Prompt = ""
 		ti.Placeholder = placeholder
-		ti.PromptStyle = st.Form.Label
-		ti.TextStyle = st.Form.Input
-		ti.PlaceholderStyle = st.Form.Placeholder
-		ti.Cursor.Style = st.Form.Cursor.Reverse(true)
-		ti.Cursor.TextStyle = st.Form.Input
-		ti.Cursor.SetMode(cursor.CursorStatic)
+		common.StyleInput(&ti, st)
 		return &field{name: name, label: label, hint: hint, input: ti}
 	}
 	ev := func(fl *field, kinds ...portfolio.EventKind) *field {
@@ -508,7 +502,8 @@ func (m *Model) submit() tea.Cmd {
 	}
 	d, err := history.Load()
 	if err == nil {
-		_, err = pstress.Run(portfolio.Valuate(next, m.Unit(), m.Now()), &next.Scenarios[idx], d)
+		// The snapshot's valuation is next's: a scenario changes no holding.
+		_, err = pstress.Run(m.Snap.Valuation, &next.Scenarios[idx], d)
 	}
 	if err != nil {
 		var we *pstress.WindowError

@@ -32,14 +32,12 @@ const Title = "Stress"
 type Model struct {
 	*common.Context
 
-	gen     int              // the latest request
-	asked   *common.Snapshot // the snapshot last sent
-	results []*pstress.Result
-	failed  []string // scenarios that could not run, and why
+	run     common.SnapRun[outcome]
+	results []*pstress.Result // of run.Of
+	failed  []string          // scenarios that could not run, and why
 	err     error
-	of      *common.Snapshot // the snapshot results are of
-	sel     int              // the selected scenario
-	selID   string           // its ID, kept across runs
+	sel     int    // the selected scenario
+	selID   string // its ID, kept across runs
 
 	form *form
 
@@ -54,16 +52,12 @@ func New(ctx *common.Context) *Model {
 	return &Model{Context: ctx, paint: common.NewPaints(ctx.Styles)}
 }
 
-// resultMsg carries the scenarios' results back to the screen.
-type resultMsg struct {
-	gen     int
-	snap    *common.Snapshot
+// outcome is what one run of the scenarios on a snapshot gives.
+type outcome struct {
 	results []*pstress.Result
 	failed  []string
 	err     error
 }
-
-func (resultMsg) Owner() string { return Title }
 
 // Init does nothing: the root calls Load when the screen is shown.
 func (m *Model) Init() tea.Cmd { return nil }
@@ -89,28 +83,21 @@ func (m *Model) Refresh() { m.layout() }
 
 // Load runs the library on the snapshot unless that is done or under way.
 func (m *Model) Load() tea.Cmd {
-	snap := m.Snap
-	if snap == nil || snap == m.of || snap == m.asked {
-		return nil
-	}
-	m.asked = snap
-	m.gen++
-	gen := m.gen
-	return func() tea.Msg {
+	return m.run.Start(Title, m.Snap, func(snap *common.Snapshot) outcome {
 		d, err := history.Load()
 		if err != nil {
-			return resultMsg{gen: gen, snap: snap, err: err}
+			return outcome{err: err}
 		}
 		// One scenario that cannot run (a window of the file's outside
 		// the history) does not hide the others: it is listed apart.
-		msg := resultMsg{gen: gen, snap: snap}
+		var o outcome
 		var failed []pstress.Failure
-		msg.results, failed = pstress.RunEach(snap.Valuation, pstress.Library(snap.Portfolio), d)
+		o.results, failed = pstress.RunEach(snap.Valuation, pstress.Library(snap.Portfolio), d)
 		for _, f := range failed {
-			msg.failed = append(msg.failed, f.Err.Error())
+			o.failed = append(o.failed, f.Err.Error())
 		}
-		return msg
-	}
+		return o
+	})
 }
 
 // Results are the results on screen, or nil before the first arrive.
@@ -127,11 +114,11 @@ func (m *Model) Selected() *pstress.Result {
 // Update takes results, saves, the scenario keys and scrolling.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
-	case resultMsg:
-		if msg.gen != m.gen {
+	case common.SnapDone[outcome]:
+		if !m.run.Take(msg) {
 			return m, nil // a newer snapshot is being run
 		}
-		m.results, m.failed, m.err, m.of = msg.results, msg.failed, msg.err, msg.snap
+		m.results, m.failed, m.err = msg.Result.results, msg.Result.failed, msg.Result.err
 		m.sel = 0
 		for i, r := range m.results {
 			if r.Scenario.ID == m.selID {
@@ -261,9 +248,9 @@ func (m *Model) layout() {
 	case m.Snap.Valuation.Total.Sign() <= 0:
 		lines = append(lines, title, "", m.paint.Muted.Render("Nothing with a value to stress yet: add holdings on the Holdings screen."))
 	default:
-		u := m.of.Unit
+		u := m.run.Of.Unit
 		info := "in " + string(u)
-		if m.of != m.Snap {
+		if m.run.Of != m.Snap {
 			info = "updating… · " + info
 		}
 		lines = append(lines, title+common.PadLeft(m.paint.Muted.Render(info), max(1, w-common.Width(title))))
