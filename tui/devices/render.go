@@ -1,13 +1,14 @@
 package devices
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/charmbracelet/x/ansi"
 
 	"codeberg.org/hardfolio/hardfolio/hw/device"
-	"codeberg.org/hardfolio/hardfolio/hw/ledger/apdu"
+	"codeberg.org/hardfolio/hardfolio/hw/trezor"
 	"codeberg.org/hardfolio/hardfolio/tui/common"
 )
 
@@ -134,7 +135,7 @@ func (m *Model) listLines() []string {
 			for _, l := range m.wrap(d.Err.Error(), 4) {
 				out = append(out, "    "+st.Text.Error.Render(l))
 			}
-			if h := apdu.Hint(d.Err); h != "" {
+			if h := m.hint(d.Err); h != "" {
 				for _, l := range m.wrap(h, 4) {
 					out = append(out, "    "+st.Text.Warn.Render(l))
 				}
@@ -293,4 +294,16 @@ func vendor(v string) string {
 		return "device"
 	}
 	return v
+}
+
+// hint is what to do about a device's error on this screen: a Trezor
+// waiting for its PIN or passphrase is asked for it here when an account
+// is imported (the command line's hint would send the user to a
+// terminal); every other error has the device's own hint (device.Hint,
+// shared with the command line).
+func (m *Model) hint(err error) string {
+	if errors.Is(err, trezor.ErrPINRequired) || errors.Is(err, trezor.ErrPassphraseRequired) {
+		return fmt.Sprintf("Press %s to import an account: this screen asks for it.", m.Keys.ImportAccount.Help().Key)
+	}
+	return device.Hint(err)
 }
