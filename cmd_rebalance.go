@@ -145,30 +145,24 @@ target, whichever is narrower), 5 (points only) or /25 (relative only).`,
 					writeTargetsText(cmd.OutOrStdout(), &b.Portfolio().Rebalance)
 					return nil
 				}
-				b, err := g.openWritable(cmd)
+				q, err := g.edit(cmd, func(q *portfolio.Portfolio) error {
+					if len(args) > 0 {
+						ts, err := rebalance.ParseTargets(args)
+						if err != nil {
+							return err
+						}
+						q.Rebalance.Targets = ts
+					}
+					if band != "" {
+						bd, err := rebalance.ParseBand(band)
+						if err != nil {
+							return fmt.Errorf("--band: %w", err)
+						}
+						q.Rebalance.Band = bd
+					}
+					return portfolio.CheckTargets(q.Rebalance.Targets, q.Rebalance.Band)
+				})
 				if err != nil {
-					return err
-				}
-				defer b.Close()
-				q := b.Portfolio().Clone()
-				if len(args) > 0 {
-					ts, err := rebalance.ParseTargets(args)
-					if err != nil {
-						return err
-					}
-					q.Rebalance.Targets = ts
-				}
-				if band != "" {
-					bd, err := rebalance.ParseBand(band)
-					if err != nil {
-						return fmt.Errorf("--band: %w", err)
-					}
-					q.Rebalance.Band = bd
-				}
-				if err := portfolio.CheckTargets(q.Rebalance.Targets, q.Rebalance.Band); err != nil {
-					return err
-				}
-				if err := b.Save(q); err != nil {
 					return err
 				}
 				writeTargetsText(cmd.OutOrStdout(), &q.Rebalance)
