@@ -39,20 +39,16 @@ func (f *rebalanceFlags) options(p *portfolio.Portfolio, args []string) (rebalan
 	}
 	opt.Unit = u
 	if f.cash != "" {
-		fields := strings.Fields(f.cash)
-		if len(fields) == 1 && len(args) > 0 && portfolio.CheckCurrency(strings.ToUpper(args[0])) == nil {
-			fields, args = append(fields, args[0]), args[1:]
+		text := f.cash
+		if len(strings.Fields(text)) == 1 && len(args) > 0 && portfolio.CheckCurrency(strings.ToUpper(args[0])) == nil {
+			text, args = text+" "+args[0], args[1:]
 		}
-		if len(fields) != 2 {
-			return opt, args, fmt.Errorf(`--cash %q: want "AMOUNT CURRENCY", such as --cash "10000 EUR"`, f.cash)
-		}
-		amt, err := decimal.NewFromString(strings.ReplaceAll(fields[0], ",", ""))
-		if err != nil || amt.Sign() <= 0 {
-			return opt, args, fmt.Errorf("--cash: %q is not a positive amount", fields[0])
-		}
-		cur := strings.ToUpper(fields[1])
-		if err := portfolio.CheckCurrency(cur); err != nil {
+		amt, cur, err := rebalance.ParseAmount(text)
+		if err != nil {
 			return opt, args, fmt.Errorf("--cash: %w", err)
+		}
+		if amt.IsZero() {
+			return opt, args, fmt.Errorf(`--cash %q: want a positive amount, such as --cash "10000 EUR"`, f.cash)
 		}
 		opt.Cash, opt.CashCurrency = amt, cur
 	}
