@@ -118,56 +118,54 @@ the rules.`,
 // targets and the band.
 func newRebalanceTargetsCmd(g *globals) *cobra.Command {
 	var band string
-	return func() *cobra.Command {
-		cmd := &cobra.Command{
-			Use:   "targets [KEY=PERCENT...]",
-			Short: "Show or set the target allocation and its band",
-			Long: `Without arguments, list the targets. With arguments, replace them: each is
+	cmd := &cobra.Command{
+		Use:   "targets [KEY=PERCENT...]",
+		Short: "Show or set the target allocation and its band",
+		Long: `Without arguments, list the targets. With arguments, replace them: each is
 KEY=PERCENT, where KEY is an asset class (Bitcoin, Gold, Cash, Other) or an
 asset (BTC, XAU, a currency code, a ticker). They must add up to 100%; the
 error says by how much they miss. --band sets the band of every target:
 ABS/REL in percent, such as 5/25 (5 percentage points or a quarter of the
 target, whichever is narrower), 5 (points only) or /25 (relative only).`,
-			Example: `  hardfolio rebalance targets
+		Example: `  hardfolio rebalance targets
   hardfolio rebalance targets Bitcoin=30 Gold=45 Cash=25 --band 5/25
   hardfolio rebalance targets BTC=25 XAU=40 GLD=10 EUR=15 CHF=10`,
-			RunE: func(cmd *cobra.Command, args []string) error {
-				if len(args) == 0 && band == "" {
-					b, err := g.open(cmd)
-					if err != nil {
-						return err
-					}
-					defer b.Close()
-					writeTargetsText(cmd.OutOrStdout(), &b.Portfolio().Rebalance)
-					return nil
-				}
-				q, err := g.edit(cmd, func(q *portfolio.Portfolio) error {
-					if len(args) > 0 {
-						ts, err := rebalance.ParseTargets(args)
-						if err != nil {
-							return err
-						}
-						q.Rebalance.Targets = ts
-					}
-					if band != "" {
-						bd, err := rebalance.ParseBand(band)
-						if err != nil {
-							return fmt.Errorf("--band: %w", err)
-						}
-						q.Rebalance.Band = bd
-					}
-					return portfolio.CheckTargets(q.Rebalance.Targets, q.Rebalance.Band)
-				})
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 && band == "" {
+				b, err := g.open(cmd)
 				if err != nil {
 					return err
 				}
-				writeTargetsText(cmd.OutOrStdout(), &q.Rebalance)
+				defer b.Close()
+				writeTargetsText(cmd.OutOrStdout(), &b.Portfolio().Rebalance)
 				return nil
-			},
-		}
-		cmd.Flags().StringVar(&band, "band", "", "band of every target, ABS/REL in percent: 5/25, 5, /25")
-		return cmd
-	}()
+			}
+			q, err := g.edit(cmd, func(q *portfolio.Portfolio) error {
+				if len(args) > 0 {
+					ts, err := rebalance.ParseTargets(args)
+					if err != nil {
+						return err
+					}
+					q.Rebalance.Targets = ts
+				}
+				if band != "" {
+					bd, err := rebalance.ParseBand(band)
+					if err != nil {
+						return fmt.Errorf("--band: %w", err)
+					}
+					q.Rebalance.Band = bd
+				}
+				return portfolio.CheckTargets(q.Rebalance.Targets, q.Rebalance.Band)
+			})
+			if err != nil {
+				return err
+			}
+			writeTargetsText(cmd.OutOrStdout(), &q.Rebalance)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&band, "band", "", "band of every target, ABS/REL in percent: 5/25, 5, /25")
+	return cmd
 }
 
 func writeTargetsText(w io.Writer, s *portfolio.RebalanceSettings) {
