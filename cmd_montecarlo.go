@@ -15,6 +15,7 @@ import (
 	"codeberg.org/hardfolio/hardfolio/portfolio"
 	"codeberg.org/hardfolio/hardfolio/portfolio/history"
 	"codeberg.org/hardfolio/hardfolio/portfolio/montecarlo"
+	"codeberg.org/hardfolio/hardfolio/portfolio/rebalance"
 )
 
 // Defaults of the montecarlo command and screen.
@@ -117,14 +118,14 @@ func parseAssetPercents(name string, flags []string, assets []history.Asset) (ma
 			}
 			return nil, fmt.Errorf("--%s %q: the allocation simulated holds no %s (it holds %s)", name, f, a, strings.Join(held, ", "))
 		}
-		p, err := decimal.NewFromString(strings.TrimSuffix(strings.TrimSpace(pct), "%"))
+		p, err := rebalance.ParsePercent(pct)
 		if err != nil {
-			return nil, fmt.Errorf("--%s %q: %q is not a percentage", name, f, pct)
+			return nil, fmt.Errorf("--%s %q: %w", name, f, err)
 		}
 		if _, dup := out[a]; dup {
 			return nil, fmt.Errorf("--%s %q: %s is given twice", name, f, a)
 		}
-		out[a] = p.Div(decimal.NewFromInt(100)).InexactFloat64()
+		out[a] = p.InexactFloat64()
 	}
 	return out, nil
 }
