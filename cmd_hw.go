@@ -66,7 +66,7 @@ func hwErr(err error) error {
 // cancels, bounded by timeout when it is not zero.
 func openDevice(cmd *cobra.Command, uri string, timeout time.Duration) (device.Device, context.Context, func(), error) {
 	if uri == "" {
-		return nil, nil, nil, errors.New("--device is required: a URI from hardfolio hw list (hid:PATH, speculos:HOST:PORT, trezor-hid:PATH, trezor-bridge:HOST:PORT or trezor-udp:HOST:PORT)")
+		return nil, nil, nil, errors.New("--device is required: a URI from hardfolio hw list (" + deviceURIForms + ")")
 	}
 	ctx, cancel := signalContext(cmd)
 	if timeout > 0 {
@@ -85,8 +85,11 @@ func openDevice(cmd *cobra.Command, uri string, timeout time.Duration) (device.D
 	return d, ctx, func() { d.Close(); cancel() }, nil
 }
 
+// deviceURIForms are the forms of a device URI, for help and errors.
+const deviceURIForms = "hid:PATH, speculos:HOST:PORT, trezor-hid:PATH, trezor-bridge:HOST:PORT or trezor-udp:HOST:PORT"
+
 func addDeviceFlag(cmd *cobra.Command, uri *string) {
-	cmd.Flags().StringVar(uri, "device", "", "device URI: hid:PATH, speculos:HOST:PORT, trezor-hid:PATH, trezor-bridge:HOST:PORT or trezor-udp:HOST:PORT (see hardfolio hw list)")
+	cmd.Flags().StringVar(uri, "device", "", "device URI: "+deviceURIForms+" (see hardfolio hw list)")
 }
 
 // ---- list ----
