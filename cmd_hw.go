@@ -85,6 +85,16 @@ func openDevice(cmd *cobra.Command, uri string, timeout time.Duration) (device.D
 	return d, ctx, func() { d.Close(); cancel() }, nil
 }
 
+// emulatorURIs lists the emulators of the --speculos and --trezor-udp
+// flags as the hub takes them: a bare HOST:PORT is Speculos.
+func emulatorURIs(speculos, trezorUDP []string) []string {
+	out := append([]string(nil), speculos...)
+	for _, a := range trezorUDP {
+		out = append(out, device.SchemeTrezorUDP+":"+a)
+	}
+	return out
+}
+
 // deviceURIForms are the forms of a device URI, for help and errors.
 const deviceURIForms = "hid:PATH, speculos:HOST:PORT, trezor-hid:PATH, trezor-bridge:HOST:PORT or trezor-udp:HOST:PORT"
 
@@ -125,11 +135,7 @@ reason.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, cancel := signalContext(cmd)
 			defer cancel()
-			emulators := append([]string(nil), speculos...)
-			for _, a := range trezorUDP {
-				emulators = append(emulators, device.SchemeTrezorUDP+":"+a)
-			}
-			infos := device.NewHub().List(ctx, emulators)
+			infos := device.NewHub().List(ctx, emulatorURIs(speculos, trezorUDP))
 			out := hwListJSON{HIDSupported: device.HIDSupported(), Devices: []hwDeviceJSON{}}
 			for _, in := range infos {
 				d := hwDeviceJSON{URI: in.URI, Vendor: in.Vendor, Model: in.Model, App: in.App, AppVersion: in.AppVersion}
