@@ -367,7 +367,7 @@ screen before receiving to it.`,
 		Example: `  hardfolio hw address --device hid:1-2:1.0 --descriptor "wpkh([73c5da0a/84h/0h/0h]xpub.../<0;1>/*)" --index 0 --display`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if isMultisig(desc) {
+			if descriptor.IsMultisig(desc) {
 				return g.multisigAddress(cmd, uri, desc, change, index, display, asJSON)
 			}
 			ref, d, err := hwDescriptor(desc)
