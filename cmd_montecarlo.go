@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"os/signal"
 	"slices"
 	"strings"
 
@@ -71,7 +69,7 @@ seed gives the same result. docs/analytics.md states the method.`,
 		if err != nil {
 			return err
 		}
-		ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt)
+		ctx, stop := signalContext(cmd)
 		defer stop()
 		cfg := pl.Config(years, paths, seed, pol)
 		if err := parseMonthFlags(fromFlag, toFlag, &cfg.From, &cfg.To); err != nil {
