@@ -66,7 +66,7 @@ func hwErr(err error) error {
 // cancels, bounded by timeout when it is not zero.
 func openDevice(cmd *cobra.Command, uri string, timeout time.Duration) (device.Device, context.Context, func(), error) {
 	if uri == "" {
-		return nil, nil, nil, errors.New("--device is required: a URI from hardfolio hw list (hid:PATH, speculos:HOST:PORT, trezor-hid:PATH, trezor-bridge:HOST:PORT or trezor-udp:HOST:PORT)")
+		return nil, nil, nil, errors.New("--device is required: a URI from hardfolio hw list (" + deviceURIForms + ")")
 	}
 	ctx, cancel := signalContext(cmd)
 	if timeout > 0 {
@@ -85,8 +85,21 @@ func openDevice(cmd *cobra.Command, uri string, timeout time.Duration) (device.D
 	return d, ctx, func() { d.Close(); cancel() }, nil
 }
 
+// emulatorURIs lists the emulators of the --speculos and --trezor-udp
+// flags as the hub takes them: a bare HOST:PORT is Speculos.
+func emulatorURIs(speculos, trezorUDP []string) []string {
+	out := append([]string(nil), speculos...)
+	for _, a := range trezorUDP {
+		out = append(out, device.SchemeTrezorUDP+":"+a)
+	}
+	return out
+}
+
+// deviceURIForms are the forms of a device URI, for help and errors.
+const deviceURIForms = "hid:PATH, speculos:HOST:PORT, trezor-hid:PATH, trezor-bridge:HOST:PORT or trezor-udp:HOST:PORT"
+
 func addDeviceFlag(cmd *cobra.Command, uri *string) {
-	cmd.Flags().StringVar(uri, "device", "", "device URI: hid:PATH, speculos:HOST:PORT, trezor-hid:PATH, trezor-bridge:HOST:PORT or trezor-udp:HOST:PORT (see hardfolio hw list)")
+	cmd.Flags().StringVar(uri, "device", "", "device URI: "+deviceURIForms+" (see hardfolio hw list)")
 }
 
 // ---- list ----
@@ -122,11 +135,7 @@ reason.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, cancel := signalContext(cmd)
 			defer cancel()
-			emulators := append([]string(nil), speculos...)
-			for _, a := range trezorUDP {
-				emulators = append(emulators, device.SchemeTrezorUDP+":"+a)
-			}
-			infos := device.NewHub().List(ctx, emulators)
+			infos := device.NewHub().List(ctx, emulatorURIs(speculos, trezorUDP))
 			out := hwListJSON{HIDSupported: device.HIDSupported(), Devices: []hwDeviceJSON{}}
 			for _, in := range infos {
 				d := hwDeviceJSON{URI: in.URI, Vendor: in.Vendor, Model: in.Model, App: in.App, AppVersion: in.AppVersion}
@@ -358,7 +367,7 @@ screen before receiving to it.`,
 		Example: `  hardfolio hw address --device hid:1-2:1.0 --descriptor "wpkh([73c5da0a/84h/0h/0h]xpub.../<0;1>/*)" --index 0 --display`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if isMultisig(desc) {
+			if descriptor.IsMultisig(desc) {
 				return g.multisigAddress(cmd, uri, desc, change, index, display, asJSON)
 			}
 			ref, d, err := hwDescriptor(desc)

@@ -39,16 +39,11 @@ func parseMultisig(text, name string) (*descriptor.Multisig, device.Multisig, er
 	for _, k := range m.Keys() {
 		fp := k.Origin.Fingerprint
 		ms.Keys = append(ms.Keys, device.MultisigKey{
-			Fingerprint: uint32(fp[0])<<24 | uint32(fp[1])<<16 | uint32(fp[2])<<8 | uint32(fp[3]),
+			Fingerprint: binary.BigEndian.Uint32(fp[:]),
 			Path:        k.Origin.Path, Xpub: k.Xpub, Receive: k.Receive, Change: k.Change,
 		})
 	}
 	return m, ms, nil
-}
-
-// isMultisig tells whether a descriptor's text is a multisig one.
-func isMultisig(text string) bool {
-	return strings.Contains(text, "multi(")
 }
 
 // registrations returns the multisig wallets registered on the device with

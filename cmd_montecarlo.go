@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"os/signal"
 	"slices"
 	"strings"
 
@@ -15,6 +13,7 @@ import (
 	"codeberg.org/hardfolio/hardfolio/portfolio"
 	"codeberg.org/hardfolio/hardfolio/portfolio/history"
 	"codeberg.org/hardfolio/hardfolio/portfolio/montecarlo"
+	"codeberg.org/hardfolio/hardfolio/portfolio/rebalance"
 )
 
 // Defaults of the montecarlo command and screen.
@@ -70,7 +69,7 @@ seed gives the same result. docs/analytics.md states the method.`,
 		if err != nil {
 			return err
 		}
-		ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt)
+		ctx, stop := signalContext(cmd)
 		defer stop()
 		cfg := pl.Config(years, paths, seed, pol)
 		if err := parseMonthFlags(fromFlag, toFlag, &cfg.From, &cfg.To); err != nil {
@@ -117,14 +116,14 @@ func parseAssetPercents(name string, flags []string, assets []history.Asset) (ma
 			}
 			return nil, fmt.Errorf("--%s %q: the allocation simulated holds no %s (it holds %s)", name, f, a, strings.Join(held, ", "))
 		}
-		p, err := decimal.NewFromString(strings.TrimSuffix(strings.TrimSpace(pct), "%"))
+		p, err := rebalance.ParsePercent(pct)
 		if err != nil {
-			return nil, fmt.Errorf("--%s %q: %q is not a percentage", name, f, pct)
+			return nil, fmt.Errorf("--%s %q: %w", name, f, err)
 		}
 		if _, dup := out[a]; dup {
 			return nil, fmt.Errorf("--%s %q: %s is given twice", name, f, a)
 		}
-		out[a] = p.Div(decimal.NewFromInt(100)).InexactFloat64()
+		out[a] = p.InexactFloat64()
 	}
 	return out, nil
 }

@@ -39,20 +39,16 @@ func (f *rebalanceFlags) options(p *portfolio.Portfolio, args []string) (rebalan
 	}
 	opt.Unit = u
 	if f.cash != "" {
-		fields := strings.Fields(f.cash)
-		if len(fields) == 1 && len(args) > 0 && portfolio.CheckCurrency(strings.ToUpper(args[0])) == nil {
-			fields, args = append(fields, args[0]), args[1:]
+		text := f.cash
+		if len(strings.Fields(text)) == 1 && len(args) > 0 && portfolio.CheckCurrency(strings.ToUpper(args[0])) == nil {
+			text, args = text+" "+args[0], args[1:]
 		}
-		if len(fields) != 2 {
-			return opt, args, fmt.Errorf(`--cash %q: want "AMOUNT CURRENCY", such as --cash "10000 EUR"`, f.cash)
-		}
-		amt, err := decimal.NewFromString(strings.ReplaceAll(fields[0], ",", ""))
-		if err != nil || amt.Sign() <= 0 {
-			return opt, args, fmt.Errorf("--cash: %q is not a positive amount", fields[0])
-		}
-		cur := strings.ToUpper(fields[1])
-		if err := portfolio.CheckCurrency(cur); err != nil {
+		amt, cur, err := rebalance.ParseAmount(text)
+		if err != nil {
 			return opt, args, fmt.Errorf("--cash: %w", err)
+		}
+		if amt.IsZero() {
+			return opt, args, fmt.Errorf(`--cash %q: want a positive amount, such as --cash "10000 EUR"`, f.cash)
 		}
 		opt.Cash, opt.CashCurrency = amt, cur
 	}
@@ -122,35 +118,29 @@ the rules.`,
 // targets and the band.
 func newRebalanceTargetsCmd(g *globals) *cobra.Command {
 	var band string
-	return func() *cobra.Command {
-		cmd := &cobra.Command{
-			Use:   "targets [KEY=PERCENT...]",
-			Short: "Show or set the target allocation and its band",
-			Long: `Without arguments, list the targets. With arguments, replace them: each is
+	cmd := &cobra.Command{
+		Use:   "targets [KEY=PERCENT...]",
+		Short: "Show or set the target allocation and its band",
+		Long: `Without arguments, list the targets. With arguments, replace them: each is
 KEY=PERCENT, where KEY is an asset class (Bitcoin, Gold, Cash, Other) or an
 asset (BTC, XAU, a currency code, a ticker). They must add up to 100%; the
 error says by how much they miss. --band sets the band of every target:
 ABS/REL in percent, such as 5/25 (5 percentage points or a quarter of the
 target, whichever is narrower), 5 (points only) or /25 (relative only).`,
-			Example: `  hardfolio rebalance targets
+		Example: `  hardfolio rebalance targets
   hardfolio rebalance targets Bitcoin=30 Gold=45 Cash=25 --band 5/25
   hardfolio rebalance targets BTC=25 XAU=40 GLD=10 EUR=15 CHF=10`,
-			RunE: func(cmd *cobra.Command, args []string) error {
-				if len(args) == 0 && band == "" {
-					b, err := g.open(cmd)
-					if err != nil {
-						return err
-					}
-					defer b.Close()
-					writeTargetsText(cmd.OutOrStdout(), &b.Portfolio().Rebalance)
-					return nil
-				}
-				b, err := g.openWritable(cmd)
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 && band == "" {
+				b, err := g.open(cmd)
 				if err != nil {
 					return err
 				}
 				defer b.Close()
-				q := b.Portfolio().Clone()
+				writeTargetsText(cmd.OutOrStdout(), &b.Portfolio().Rebalance)
+				return nil
+			}
+			q, err := g.edit(cmd, func(q *portfolio.Portfolio) error {
 				if len(args) > 0 {
 					ts, err := rebalance.ParseTargets(args)
 					if err != nil {
@@ -165,19 +155,17 @@ target, whichever is narrower), 5 (points only) or /25 (relative only).`,
 					}
 					q.Rebalance.Band = bd
 				}
-				if err := portfolio.CheckTargets(q.Rebalance.Targets, q.Rebalance.Band); err != nil {
-					return err
-				}
-				if err := b.Save(q); err != nil {
-					return err
-				}
-				writeTargetsText(cmd.OutOrStdout(), &q.Rebalance)
-				return nil
-			},
-		}
-		cmd.Flags().StringVar(&band, "band", "", "band of every target, ABS/REL in percent: 5/25, 5, /25")
-		return cmd
-	}()
+				return portfolio.CheckTargets(q.Rebalance.Targets, q.Rebalance.Band)
+			})
+			if err != nil {
+				return err
+			}
+			writeTargetsText(cmd.OutOrStdout(), &q.Rebalance)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&band, "band", "", "band of every target, ABS/REL in percent: 5/25, 5, /25")
+	return cmd
 }
 
 func writeTargetsText(w io.Writer, s *portfolio.RebalanceSettings) {

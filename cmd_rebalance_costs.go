@@ -45,22 +45,19 @@ values are refused with what is wrong, and nothing is saved.`,
 				writeCostsText(cmd.OutOrStdout(), &b.Portfolio().Rebalance)
 				return nil
 			}
-			b, err := g.openWritable(cmd)
+			q, err := g.edit(cmd, func(q *portfolio.Portfolio) error {
+				for _, s := range rebalance.Settings {
+					v, ok := values[s.Name]
+					if !ok || !cmd.Flags().Changed(s.Name) {
+						continue
+					}
+					if err := s.Set(q, *v); err != nil {
+						return fmt.Errorf("--%s: %w", s.Name, err)
+					}
+				}
+				return nil
+			})
 			if err != nil {
-				return err
-			}
-			defer b.Close()
-			q := b.Portfolio().Clone()
-			for _, s := range rebalance.Settings {
-				v, ok := values[s.Name]
-				if !ok || !cmd.Flags().Changed(s.Name) {
-					continue
-				}
-				if err := s.Set(q, *v); err != nil {
-					return fmt.Errorf("--%s: %w", s.Name, err)
-				}
-			}
-			if err := b.Save(q); err != nil {
 				return err
 			}
 			writeCostsText(cmd.OutOrStdout(), &q.Rebalance)
@@ -130,18 +127,15 @@ a single plan without saving it.`,
 			Short: short,
 			Args:  cobra.MinimumNArgs(1),
 			RunE: func(cmd *cobra.Command, args []string) error {
-				b, err := g.openWritable(cmd)
-				if err != nil {
-					return err
-				}
-				defer b.Close()
-				q := b.Portfolio().Clone()
-				for _, a := range args {
-					if err := f(q, a); err != nil {
-						return err
+				q, err := g.edit(cmd, func(q *portfolio.Portfolio) error {
+					for _, a := range args {
+						if err := f(q, a); err != nil {
+							return err
+						}
 					}
-				}
-				if err := b.Save(q); err != nil {
+					return nil
+				})
+				if err != nil {
 					return err
 				}
 				writeNeverSellText(cmd.OutOrStdout(), q.Rebalance.NeverSell)

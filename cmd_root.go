@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"codeberg.org/hardfolio/hardfolio/portfolio"
 	"codeberg.org/hardfolio/hardfolio/portfolio/book"
 )
 
@@ -118,6 +119,25 @@ func (g *globals) openWritable(cmd *cobra.Command) (*book.Book, error) {
 		return nil, fmt.Errorf("cannot change the portfolio: %w", err)
 	}
 	return b, nil
+}
+
+// edit opens the portfolio for writing, lets change alter a copy of it
+// and saves the copy, which it returns. When change fails nothing is
+// saved.
+func (g *globals) edit(cmd *cobra.Command, change func(q *portfolio.Portfolio) error) (*portfolio.Portfolio, error) {
+	b, err := g.openWritable(cmd)
+	if err != nil {
+		return nil, err
+	}
+	defer b.Close()
+	q := b.Portfolio().Clone()
+	if err := change(q); err != nil {
+		return nil, err
+	}
+	if err := b.Save(q); err != nil {
+		return nil, err
+	}
+	return q, nil
 }
 
 // isFileError reports whether err is about reading or writing a file (as

@@ -52,13 +52,13 @@ Without --scenario or --all it prints one line per scenario.`,
 		if id != "" && all {
 			return errors.New("give --scenario or --all, not both")
 		}
-		scs := stress.Library(v.Portfolio)
+		var one *stress.Scenario
 		if id != "" {
 			s, err := stress.Find(v.Portfolio, id)
 			if err != nil {
 				return fmt.Errorf("--scenario: %w", err)
 			}
-			scs = []stress.Scenario{*s}
+			one = s
 		}
 		d, err := history.Load()
 		if err != nil {
@@ -66,14 +66,14 @@ Without --scenario or --all it prints one line per scenario.`,
 		}
 		var rs []*stress.Result
 		var failed []stress.Failure
-		if id != "" {
-			if rs, err = stress.RunAll(v, scs, d); err != nil {
+		if one != nil {
+			if rs, err = stress.RunAll(v, []stress.Scenario{*one}, d); err != nil {
 				return err
 			}
 		} else {
 			// A scenario of the file that cannot run does not hide the
 			// others: it is reported apart.
-			rs, failed = stress.RunEach(v, scs, d)
+			rs, failed = stress.RunEach(v, stress.Library(v.Portfolio), d)
 		}
 		if asJSON {
 			return writeJSON(cmd.OutOrStdout(), stressJSON(v, rs, failed))

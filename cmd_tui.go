@@ -134,19 +134,9 @@ func tuiOptions(cmd *cobra.Command) (tui.Options, error) {
 		}
 		opts.ExitAfterFirstFrame = exit
 	}
-	if f := cmd.Flags().Lookup("speculos"); f != nil {
-		if addrs, err := cmd.Flags().GetStringSlice("speculos"); err == nil {
-			opts.Speculos = addrs
-		}
-	}
-	// Emulators are listed by URI; a bare host:port is Speculos.
-	if f := cmd.Flags().Lookup("trezor-udp"); f != nil {
-		if addrs, err := cmd.Flags().GetStringSlice("trezor-udp"); err == nil {
-			for _, a := range addrs {
-				opts.Speculos = append(opts.Speculos, device.SchemeTrezorUDP+":"+a)
-			}
-		}
-	}
+	speculos, _ := cmd.Flags().GetStringSlice("speculos")
+	trezorUDP, _ := cmd.Flags().GetStringSlice("trezor-udp")
+	opts.Speculos = emulatorURIs(speculos, trezorUDP)
 	return opts, nil
 }
 

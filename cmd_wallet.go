@@ -258,7 +258,7 @@ last sync; when no holding has that ID, a BTC holding is created at
 			if err != nil {
 				return fmt.Errorf("--network: %w", err)
 			}
-			var canonical, kind string
+			var canonical string
 			switch {
 			case fs.Changed("setup-file") && (fs.Changed("descriptor") || fs.Changed("xpub")):
 				return errors.New("give --setup-file, --descriptor or --xpub, only one")
@@ -270,7 +270,7 @@ last sync; when no holding has that ID, a BTC holding is created at
 				if f.name == "" {
 					f.name = name
 				}
-				canonical, kind = m.String(), (&wallet.Wallet{Multisig: m}).Kind()
+				canonical = m.String()
 			case fs.Changed("descriptor") && fs.Changed("xpub"):
 				return errors.New("give --descriptor or --xpub, not both")
 			case fs.Changed("descriptor"):
@@ -283,14 +283,14 @@ last sync; when no holding has that ID, a BTC holding is created at
 					if err != nil {
 						return fmt.Errorf("wallet %q: --descriptor: multisig: %w", f.id, err)
 					}
-					canonical, kind = m.String(), (&wallet.Wallet{Multisig: m}).Kind()
+					canonical = m.String()
 					break
 				}
 				d, err := descriptor.Parse(text, n)
 				if err != nil {
 					return fmt.Errorf("wallet %q: --descriptor: %w", f.id, err)
 				}
-				canonical, kind = d.String(), d.Type().String()
+				canonical = d.String()
 			case fs.Changed("xpub"):
 				typ, err := descriptor.ParseScriptType(f.scriptType)
 				if err != nil {
@@ -308,7 +308,7 @@ last sync; when no holding has that ID, a BTC holding is created at
 				if err != nil {
 					return fmt.Errorf("wallet %q: --xpub: %w", f.id, err)
 				}
-				canonical, kind = d.String(), d.Type().String()
+				canonical = d.String()
 			default:
 				return errors.New("give --descriptor, --xpub with --script-type, or --setup-file")
 			}
@@ -318,7 +318,8 @@ last sync; when no holding has that ID, a BTC holding is created at
 				Backend: portfolio.Backend{Kind: f.backend, Server: f.server, Proxy: f.proxy,
 					RPCUser: f.rpcUser, RPCPassword: f.rpcPassword, RPCCookie: f.rpcCookie},
 			}
-			if _, err := service.Open(w); err != nil {
+			opened, err := service.Open(w)
+			if err != nil {
 				return err
 			}
 			if w.Backend.Proxy != "" {
@@ -350,7 +351,7 @@ last sync; when no holding has that ID, a BTC holding is created at
 				return err
 			}
 			out := cmd.OutOrStdout()
-			fmt.Fprintf(out, "added wallet %s (%s, %s)\n", w.ID, n, kind)
+			fmt.Fprintf(out, "added wallet %s (%s, %s)\n", w.ID, n, opened.Kind())
 			if linked != "" {
 				fmt.Fprintln(out, linked)
 			}

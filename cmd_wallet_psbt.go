@@ -203,7 +203,7 @@ Without --fee-rate the backend's estimate for 6 blocks is used. A fee above
 	fs.BoolVar(&allowHighFee, "allow-high-fee", false, "lift the guards against a fee above 10% of the amount or 1000 sat/vB")
 	fs.StringVarP(&out, "output", "o", "", "file to write the PSBT to")
 	fs.BoolVar(&binary, "binary", false, "write binary PSBT instead of base64 text")
-	fs.StringVar(&signWith, "sign-with", "", "sign on the device at this URI (hid:, speculos:, trezor-hid:, trezor-bridge: or trezor-udp:) and write the signed PSBT")
+	fs.StringVar(&signWith, "sign-with", "", "sign on the device at this URI ("+deviceURIForms+") and write the signed PSBT")
 	fs.BoolVar(&broadcast, "broadcast", false, "with --sign-with: broadcast the signed transaction through the wallet's backend")
 	fs.BoolVar(&asJSON, "json", false, "write JSON (keys in docs/cli.md)")
 	return cmd
@@ -345,7 +345,7 @@ script engine and, with --broadcast, sent through the wallet's backend.`,
 		},
 	}
 	fs := cmd.Flags()
-	fs.StringVar(&signWith, "sign-with", "", "the device to sign on: hid:PATH or speculos:HOST:PORT")
+	fs.StringVar(&signWith, "sign-with", "", "the device to sign on, by URI: "+deviceURIForms)
 	fs.StringVarP(&out, "output", "o", "", "file to write the signed PSBT to (default FILE.signed.psbt)")
 	fs.BoolVar(&broadcast, "broadcast", false, "broadcast through the wallet's backend once fully signed")
 	fs.BoolVar(&asJSON, "json", false, "write JSON (the keys of wallet send --json)")

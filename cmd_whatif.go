@@ -264,26 +264,23 @@ func newWhatIfRmCmd(g *globals) *cobra.Command {
 		Short: "Discard a saved what-if",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			b, err := g.openWritable(cmd)
-			if err != nil {
-				return err
-			}
-			defer b.Close()
-			q := b.Portfolio().Clone()
-			kept := q.Rebalance.WhatIfs[:0]
-			found := false
-			for _, x := range q.Rebalance.WhatIfs {
-				if strings.EqualFold(x.Name, args[0]) {
-					found = true
-					continue
+			_, err := g.edit(cmd, func(q *portfolio.Portfolio) error {
+				kept := q.Rebalance.WhatIfs[:0]
+				found := false
+				for _, x := range q.Rebalance.WhatIfs {
+					if strings.EqualFold(x.Name, args[0]) {
+						found = true
+						continue
+					}
+					kept = append(kept, x)
 				}
-				kept = append(kept, x)
-			}
-			if !found {
-				return fmt.Errorf("no saved what-if named %q", args[0])
-			}
-			q.Rebalance.WhatIfs = kept
-			return b.Save(q)
+				if !found {
+					return fmt.Errorf("no saved what-if named %q", args[0])
+				}
+				q.Rebalance.WhatIfs = kept
+				return nil
+			})
+			return err
 		},
 	}
 }
