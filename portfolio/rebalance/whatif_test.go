@@ -220,3 +220,46 @@ func TestTargetLine(t *testing.T) {
 		t.Errorf("short: %v", err)
 	}
 }
+
+// Each way of making a what-if keeps its valuation of the portfolio
+// before, so Compare and Saved do not value it again; the kept one is
+// what valuing afresh gives, and one that no longer fits the fields is
+// not used.
+func TestWhatIfKeepsValuationBefore(t *testing.T) {
+	p := demo(t)
+	typed, err := NewWhatIf(p, "move 2% from GLD to BTC", "", testNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := Load(p, typed.Saved("typed"), "", testNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh := portfolio.Valuate(p, p.DefaultUnit(), testNow)
+	for name, w := range map[string]*WhatIf{"typed": typed, "loaded": loaded, "plan": plan(t, p, Options{}).WhatIf(p)} {
+		v := w.valuationBefore()
+		if w.before == nil || v != w.before {
+			t.Errorf("%s: the valuation before is made again", name)
+			continue
+		}
+		if !v.Total.Equal(fresh.Total) || len(v.Lines) != len(fresh.Lines) {
+			t.Fatalf("%s: kept total %s over %d lines, afresh %s over %d", name, v.Total, len(v.Lines), fresh.Total, len(fresh.Lines))
+		}
+		for i := range v.Lines {
+			if !v.Lines[i].Value.Equal(fresh.Lines[i].Value) {
+				t.Errorf("%s: line %d kept %s, afresh %s", name, i, v.Lines[i].Value, fresh.Lines[i].Value)
+			}
+		}
+		if c := Compare(w, history.MustLoad()); c.Before.Valuation != v {
+			t.Errorf("%s: Compare valued the portfolio before again", name)
+		}
+	}
+	other := *typed
+	other.Unit = "USD"
+	if v := other.valuationBefore(); v == typed.before || v.Unit != "USD" {
+		t.Errorf("a what-if in USD used the EUR valuation (unit %s)", v.Unit)
+	}
+	if p.DefaultUnit() == "USD" {
+		t.Fatal("the demo's unit is USD: the last check proves nothing")
+	}
+}
