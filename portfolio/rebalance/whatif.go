@@ -69,10 +69,14 @@ func (w *WhatIf) Saved(name string) portfolio.WhatIf {
 // costs in the settlement currency.
 func (pr *pricer) whatIfTrades(trades []Trade, settle string) []portfolio.WhatIfTrade {
 	out := make([]portfolio.WhatIfTrade, 0, len(trades))
+	var toSettle func(decimal.Decimal) (decimal.Decimal, bool)
 	for _, t := range trades {
 		wt := portfolio.WhatIfTrade{Holding: t.Holding, Quantity: t.Quantity}
 		if t.Cost.Sign() > 0 {
-			if c, ok := pr.inCurrency(t.Cost, settle); ok {
+			if toSettle == nil {
+				toSettle = pr.inCurrency(settle)
+			}
+			if c, ok := toSettle(t.Cost); ok {
 				wt.Cost, wt.CostCurrency = c, settle
 			}
 		}
@@ -81,16 +85,18 @@ func (pr *pricer) whatIfTrades(trades []Trade, settle string) []portfolio.WhatIf
 	return out
 }
 
-// inCurrency converts x of the pricer's unit into currency cur.
-func (pr *pricer) inCurrency(x decimal.Decimal, cur string) (decimal.Decimal, bool) {
-	node := string(pr.unit)
+// inCurrency converts amounts of the pricer's unit into currency cur,
+// with one converter for all of them.
+func (pr *pricer) inCurrency(cur string) func(decimal.Decimal) (decimal.Decimal, bool) {
+	node, shift := string(pr.unit), int32(0)
 	if pr.unit == portfolio.UnitSat {
-		node, x = string(portfolio.UnitBTC), x.Shift(-8)
+		node, shift = string(portfolio.UnitBTC), -8
 	}
 	if node == cur {
-		return x, true
+		return func(x decimal.Decimal) (decimal.Decimal, bool) { return x.Shift(shift), true }
 	}
-	return portfolio.NewConverter(pr.p, portfolio.Unit(cur)).Value(node, x)
+	c := portfolio.NewConverter(pr.p, portfolio.Unit(cur))
+	return func(x decimal.Decimal) (decimal.Decimal, bool) { return c.Value(node, x.Shift(shift)) }
 }
 
 // WhatIf is the plan as a what-if.

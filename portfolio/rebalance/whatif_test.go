@@ -263,3 +263,39 @@ func TestWhatIfKeepsValuationBefore(t *testing.T) {
 		t.Fatal("the demo's unit is USD: the last check proves nothing")
 	}
 }
+
+// A what-if priced in sats saves its costs in the settlement currency:
+// the same as the what-if priced in EUR saves, to within the sat its cost
+// was rounded to.
+func TestSavedCostsFromSats(t *testing.T) {
+	p := demo(t)
+	const trades = "sell 2 krugerrands; sell the vault bar"
+	inEUR, err := NewWhatIf(p, trades, "EUR", testNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inSats, err := NewWhatIf(p, trades, portfolio.UnitSat, testNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sat, ok := portfolio.NewConverter(p, "EUR").Value(string(portfolio.UnitBTC), decimal.New(1, -8))
+	if !ok {
+		t.Fatal("no BTC price in EUR")
+	}
+	a, b := inEUR.Saved("eur").Trades, inSats.Saved("sats").Trades
+	if len(a) != len(b) || len(a) == 0 {
+		t.Fatalf("%d trades in EUR, %d in sats", len(a), len(b))
+	}
+	costed := 0
+	for i := range a {
+		if a[i].Cost.Sign() > 0 {
+			costed++
+		}
+		if a[i].Holding != b[i].Holding || a[i].CostCurrency != b[i].CostCurrency || a[i].Cost.Sub(b[i].Cost).Abs().GreaterThan(sat) {
+			t.Errorf("trade %d: in EUR %s costs %s %s, in sats %s costs %s %s", i, a[i].Holding, a[i].Cost, a[i].CostCurrency, b[i].Holding, b[i].Cost, b[i].CostCurrency)
+		}
+	}
+	if costed == 0 {
+		t.Fatal("no trade has a cost: the check proves nothing")
+	}
+}
