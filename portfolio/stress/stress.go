@@ -20,7 +20,6 @@ import (
 	"math"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -165,16 +164,6 @@ var ErrNoHistory = errors.New("stress: a replay needs the bundled history")
 
 // growthPrecision is the number of decimal places growth factors keep.
 const growthPrecision = 16
-
-// RunPortfolio values p in unit at now and runs s on it with the bundled
-// history.
-func RunPortfolio(p *portfolio.Portfolio, s *Scenario, unit portfolio.Unit, now time.Time) (*Result, error) {
-	d, err := history.Load()
-	if err != nil {
-		return nil, err
-	}
-	return Run(portfolio.Valuate(p, unit, now), s, d)
-}
 
 // RunLibrary runs the whole library on v: the built-in scenarios, then
 // the portfolio's own, in that order. It is the stress table of a
