@@ -88,15 +88,23 @@ func (pr *pricer) whatIfTrades(trades []Trade, settle string) []portfolio.WhatIf
 // inCurrency converts amounts of the pricer's unit into currency cur,
 // with one converter for all of them.
 func (pr *pricer) inCurrency(cur string) func(decimal.Decimal) (decimal.Decimal, bool) {
-	node, shift := string(pr.unit), int32(0)
-	if pr.unit == portfolio.UnitSat {
-		node, shift = string(portfolio.UnitBTC), -8
+	node, sat := string(pr.unit), pr.unit == portfolio.UnitSat
+	if sat {
+		node = string(portfolio.UnitBTC)
 	}
-	if node == cur {
-		return func(x decimal.Decimal) (decimal.Decimal, bool) { return x.Shift(shift), true }
+	var c *portfolio.Converter
+	if node != cur {
+		c = portfolio.NewConverter(pr.p, portfolio.Unit(cur))
 	}
-	c := portfolio.NewConverter(pr.p, portfolio.Unit(cur))
-	return func(x decimal.Decimal) (decimal.Decimal, bool) { return c.Value(node, x.Shift(shift)) }
+	return func(x decimal.Decimal) (decimal.Decimal, bool) {
+		if sat {
+			x = x.Shift(-8)
+		}
+		if c == nil {
+			return x, true
+		}
+		return c.Value(node, x)
+	}
 }
 
 // WhatIf is the plan as a what-if.
