@@ -278,16 +278,25 @@ func targetClass(s string) bool {
 }
 
 func (r *RebalanceSettings) validate(c *checker) {
-	if err := CheckTargets(r.Targets, r.Band); err != nil {
+	// A negative default band is the section's error, reported once at
+	// its own key; the targets are then checked without it, so that it
+	// is not also blamed on the first target that sets no band.
+	def := r.Band
+	if r.Band.Abs.IsNegative() {
+		c.add("rebalance", -1, -1, "", "band_abs", "a band cannot be negative")
+		def = Band{}
+	}
+	if r.Band.Rel.IsNegative() {
+		c.add("rebalance", -1, -1, "", "band_rel", "a band cannot be negative")
+		def = Band{}
+	}
+	if err := CheckTargets(r.Targets, def); err != nil {
 		te := err.(*TargetError)
 		if te.Index < 0 {
 			c.add("rebalance", -1, -1, "", "target", "%s", te.Msg)
 		} else {
 			c.add("rebalance.target", te.Index, -1, "", "weight", "%s", te.Error())
 		}
-	}
-	if r.Band.Abs.IsNegative() || r.Band.Rel.IsNegative() {
-		c.add("rebalance", -1, -1, "", "band_abs", "a band cannot be negative")
 	}
 	if r.MinTrade.IsNegative() {
 		c.add("rebalance", -1, -1, "", "min_trade", "must not be negative")

@@ -102,6 +102,8 @@ func TestTargetErrors(t *testing.T) {
 		{"twice", `class = "Cash"`, `class = "Gold"`, `target "Gold": set twice (targets #2 and #3)`},
 		{"lower-case asset", "asset = \"BTC\"\nweight", "asset = \"btc\"\nweight", `in capitals`},
 		{"negative cost", `gold_spread = "0.02"`, `gold_spread = "-0.02"`, `rebalance.costs: gold_spread: must not be negative`},
+		{"negative band", `band_abs = "0.05"`, `band_abs = "-0.05"`, `rebalance: band_abs: a band cannot be negative`},
+		{"negative relative band", `band_rel = "0.25"`, `band_rel = "-0.25"`, `rebalance: band_rel: a band cannot be negative`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			src := strings.Replace(demoWith(rebalanceSection), tc.from, tc.to, 1)
@@ -111,6 +113,9 @@ func TestTargetErrors(t *testing.T) {
 			}
 			if !strings.Contains(err.Error(), "p.toml:") {
 				t.Errorf("error %v names no line", err)
+			}
+			if n := strings.Count(err.Error(), "\n") + 1; n != 1 {
+				t.Errorf("%d errors for one mistake: %v", n, err)
 			}
 		})
 	}

@@ -2,6 +2,7 @@ package portfolio
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -86,5 +87,47 @@ func TestScenarioErrors(t *testing.T) {
 	p.Scenarios = []Scenario{{ID: "a", Name: "A", Events: []CustodyEvent{{Kind: EventFreeze, Days: 3, Jurisdictions: []string{"home"}}}}}
 	if err := p.Validate(); err == nil || !strings.Contains(err.Error(), `"home" needs settings.home_country`) {
 		t.Errorf("home without a home country: %v", err)
+	}
+}
+
+// TestValidatePlacesPartErrors: Validate numbers the errors of a holding's
+// or a scenario's own Check by where the item sits: the item's own by
+// Index, those of its lots, moves and events by Parent.
+func TestValidatePlacesPartErrors(t *testing.T) {
+	p := Demo(testNow)
+	k := -1
+	for i := 1; i < len(p.Holdings) && k < 0; i++ {
+		if len(p.Holdings[i].Lots) > 0 {
+			k = i
+		}
+	}
+	if k < 0 {
+		t.Fatal("no holding past the first has lots")
+	}
+	p.Holdings[k].Lots = append([]Lot(nil), p.Holdings[k].Lots...)
+	p.Holdings[k].Lots[0].Cost = decimal.NewFromInt(-1)
+	p.Scenarios = []Scenario{
+		{ID: "fine", Name: "Fine", Moves: []Move{{Asset: "BTC", Change: decimal.RequireFromString("-0.5")}}},
+		{ID: "bad", Moves: []Move{{Change: decimal.RequireFromString("-0.5")}}},
+	}
+	var errs Errors
+	if !errors.As(p.Validate(), &errs) {
+		t.Fatal("the broken portfolio validates")
+	}
+	var lot, own, move bool
+	for _, e := range errs {
+		switch {
+		case e.Section == "lot" && e.Key == "cost":
+			lot = e.Index == 0 && e.Parent == k && e.ID == p.Holdings[k].ID
+		case e.Section == "scenario" && e.Key == "name":
+			own = e.Index == 1 && e.Parent == -1 && e.ID == "bad"
+		case e.Section == "scenario.move" && e.Key == "asset":
+			move = e.Index == 0 && e.Parent == 1 && e.ID == "bad"
+		default:
+			t.Errorf("unexpected error %+v", e)
+		}
+	}
+	if !lot || !own || !move {
+		t.Errorf("placed: lot of holding #%d %v, scenario #2's name %v, its move %v", k+1, lot, own, move)
 	}
 }

@@ -104,6 +104,20 @@ func (c *checker) add(section string, index, parent int, id, key, format string,
 	c.errs = append(c.errs, &FieldError{Section: section, Index: index, Parent: parent, ID: id, Key: key, Msg: fmt.Sprintf(format, args...)})
 }
 
+// adopt adds the errors of item i's own Check, which numbers the item 0:
+// those of section (the item itself) get Index i, those of its parts
+// (a holding's lots, a scenario's moves and events) Parent i.
+func (c *checker) adopt(errs Errors, section string, i int) {
+	for _, e := range errs {
+		if e.Section == section {
+			e.Index = i
+		} else {
+			e.Parent = i
+		}
+		c.errs = append(c.errs, e)
+	}
+}
+
 // Validate checks the whole portfolio and returns every problem found, as
 // Errors, or nil.
 func (p *Portfolio) Validate() error {
@@ -152,14 +166,7 @@ func (p *Portfolio) Validate() error {
 	holdIDs := map[string]int{}
 	for i := range p.Holdings {
 		h := &p.Holdings[i]
-		for _, e := range h.Check(p) {
-			if e.Section == "lot" {
-				e.Parent = i
-			} else {
-				e.Index = i
-			}
-			c.errs = append(c.errs, e)
-		}
+		c.adopt(h.Check(p), "holding", i)
 		if j, dup := holdIDs[h.ID]; dup && h.ID != "" {
 			c.add("holding", i, -1, h.ID, "id", "duplicate ID: holding #%d has it too", j+1)
 		}
@@ -176,14 +183,7 @@ func (p *Portfolio) Validate() error {
 	scenIDs := map[string]int{}
 	for i := range p.Scenarios {
 		s := &p.Scenarios[i]
-		for _, e := range s.Check(p) {
-			if e.Section == "scenario" {
-				e.Index = i
-			} else {
-				e.Parent = i
-			}
-			c.errs = append(c.errs, e)
-		}
+		c.adopt(s.Check(p), "scenario", i)
 		if j, dup := scenIDs[s.ID]; dup && s.ID != "" {
 			c.add("scenario", i, -1, s.ID, "id", "duplicate ID: scenario #%d has it too", j+1)
 		}

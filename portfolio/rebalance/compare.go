@@ -39,7 +39,7 @@ type TargetWeights struct {
 // Compare analyses both sides of w with the history d (nil leaves the
 // risk figures out).
 func Compare(w *WhatIf, d *history.Data) *Comparison {
-	vb := portfolio.Valuate(w.Before, w.Unit, w.AsOf)
+	vb := w.valuationBefore()
 	va := portfolio.Valuate(w.After, w.Unit, w.AsOf)
 	c := &Comparison{WhatIf: w, Before: analysis.Analyze(vb, d), After: analysis.Analyze(va, d)}
 	c.Stress, c.StressErr = stressBoth(vb, va, d)

@@ -45,7 +45,7 @@ func NewWhatIf(p *portfolio.Portfolio, text string, unit portfolio.Unit, now tim
 	settle := settlement(p, v, "")
 	pr := newPricer(p, unit, now, settle)
 	pr.v = v
-	w := &WhatIf{Note: strings.TrimSpace(text), Unit: unit, AsOf: now, Before: p, Cost: decimal.Zero}
+	w := &WhatIf{Note: strings.TrimSpace(text), Unit: unit, AsOf: now, Before: p, Cost: decimal.Zero, before: v}
 	rd := &reader{p: p, v: v, pr: pr, settle: settle}
 	for _, stmt := range strings.Split(text, ";") {
 		stmt = strings.TrimSpace(stmt)

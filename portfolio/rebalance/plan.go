@@ -96,6 +96,7 @@ type Plan struct {
 	Notes []string
 
 	base    *portfolio.Portfolio
+	v       *portfolio.Valuation // of base, for the what-if
 	wtrades []portfolio.WhatIfTrade
 	after   *portfolio.Portfolio // made by After
 }
@@ -480,7 +481,7 @@ func (pl *Plan) finish(p *portfolio.Portfolio, v *portfolio.Valuation, of []int,
 			pl.GainHIFO = pl.GainHIFO.Add(t.Gains.HIFO.Gain)
 		}
 	}
-	pl.base, pl.wtrades = p, pr.whatIfTrades(pl.Trades, pl.Settlement)
+	pl.base, pl.v, pl.wtrades = p, v, pr.whatIfTrades(pl.Trades, pl.Settlement)
 	// Only the holdings traded (and the cash paying costs) change value:
 	// apply the trades to those alone and value them (each line is
 	// rounded on its own, so this is what valuing the whole copy gives),

@@ -54,7 +54,6 @@ func checkTrades(t *testing.T, p *portfolio.Portfolio, pl *Plan) {
 	t.Helper()
 	before, _ := portfolio.Encode(p)
 	pr := newPricer(p, pl.Unit, pl.AsOf, pl.Settlement)
-	net := decimal.Zero
 	for _, tr := range pl.Trades {
 		i := p.HoldingIndex(tr.Holding)
 		h := &p.Holdings[i]
@@ -68,13 +67,7 @@ func checkTrades(t *testing.T, p *portfolio.Portfolio, pl *Plan) {
 		if want := tr.Quantity.Abs().Mul(price).Round(2); !tr.Value.Equal(want) && !tr.Deposit {
 			t.Errorf("%s: value %s, want %s", tr.Holding, tr.Value, want)
 		}
-		if tr.Sell() {
-			net = net.Sub(tr.Value)
-		} else if !tr.Deposit {
-			net = net.Add(tr.Value)
-		}
 	}
-	_ = net
 	want := pl.Total.Add(pl.NewCash).Sub(pl.Cost)
 	slack := decimal.New(int64(len(pl.Trades)+1), -2)
 	if pl.TotalAfter.Sub(want).Abs().GreaterThan(slack) {

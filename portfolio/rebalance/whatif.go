@@ -43,12 +43,25 @@ type WhatIf struct {
 	Cost   decimal.Decimal
 	Before *portfolio.Portfolio
 	After  *portfolio.Portfolio
+
+	// before is Before valued in Unit at AsOf, kept by the constructor
+	// that had it so Compare and Saved do not value Before again.
+	before *portfolio.Valuation
+}
+
+// valuationBefore is Before valued in Unit at AsOf: the constructor's,
+// while it still fits the fields, else a new one.
+func (w *WhatIf) valuationBefore() *portfolio.Valuation {
+	if v := w.before; v != nil && v.Portfolio == w.Before && v.Unit == w.Unit && v.AsOf.Equal(w.AsOf) {
+		return v
+	}
+	return portfolio.Valuate(w.Before, w.Unit, w.AsOf)
 }
 
 // Saved is the what-if as the portfolio file keeps it, named name.
 func (w *WhatIf) Saved(name string) portfolio.WhatIf {
 	pr := newPricer(w.Before, w.Unit, w.AsOf, "")
-	settle := settlement(w.Before, portfolio.Valuate(w.Before, w.Unit, w.AsOf), "")
+	settle := settlement(w.Before, w.valuationBefore(), "")
 	return portfolio.WhatIf{Name: name, Created: portfolio.AsOfDate(w.AsOf), Note: w.Note, Trades: pr.whatIfTrades(w.Trades, settle)}
 }
 
@@ -56,10 +69,14 @@ func (w *WhatIf) Saved(name string) portfolio.WhatIf {
 // costs in the settlement currency.
 func (pr *pricer) whatIfTrades(trades []Trade, settle string) []portfolio.WhatIfTrade {
 	out := make([]portfolio.WhatIfTrade, 0, len(trades))
+	var toSettle func(decimal.Decimal) (decimal.Decimal, bool)
 	for _, t := range trades {
 		wt := portfolio.WhatIfTrade{Holding: t.Holding, Quantity: t.Quantity}
 		if t.Cost.Sign() > 0 {
-			if c, ok := pr.inCurrency(t.Cost, settle); ok {
+			if toSettle == nil {
+				toSettle = pr.inCurrency(settle)
+			}
+			if c, ok := toSettle(t.Cost); ok {
 				wt.Cost, wt.CostCurrency = c, settle
 			}
 		}
@@ -68,16 +85,26 @@ func (pr *pricer) whatIfTrades(trades []Trade, settle string) []portfolio.WhatIf
 	return out
 }
 
-// inCurrency converts x of the pricer's unit into currency cur.
-func (pr *pricer) inCurrency(x decimal.Decimal, cur string) (decimal.Decimal, bool) {
-	node := string(pr.unit)
-	if pr.unit == portfolio.UnitSat {
-		node, x = string(portfolio.UnitBTC), x.Shift(-8)
+// inCurrency converts amounts of the pricer's unit into currency cur,
+// with one converter for all of them.
+func (pr *pricer) inCurrency(cur string) func(decimal.Decimal) (decimal.Decimal, bool) {
+	node, sat := string(pr.unit), pr.unit == portfolio.UnitSat
+	if sat {
+		node = string(portfolio.UnitBTC)
 	}
-	if node == cur {
-		return x, true
+	var c *portfolio.Converter
+	if node != cur {
+		c = portfolio.NewConverter(pr.p, portfolio.Unit(cur))
 	}
-	return portfolio.NewConverter(pr.p, portfolio.Unit(cur)).Value(node, x)
+	return func(x decimal.Decimal) (decimal.Decimal, bool) {
+		if sat {
+			x = x.Shift(-8)
+		}
+		if c == nil {
+			return x, true
+		}
+		return c.Value(node, x)
+	}
 }
 
 // WhatIf is the plan as a what-if.
@@ -92,7 +119,7 @@ func (pl *Plan) WhatIf(before *portfolio.Portfolio) *WhatIf {
 	if pl.Options.ToBand {
 		note += ", to the band edge"
 	}
-	return &WhatIf{Note: note, Unit: pl.Unit, AsOf: pl.AsOf, Trades: pl.Trades, Cost: pl.Cost, Before: before, After: pl.After()}
+	return &WhatIf{Note: note, Unit: pl.Unit, AsOf: pl.AsOf, Trades: pl.Trades, Cost: pl.Cost, Before: before, After: pl.After(), before: pl.v}
 }
 
 // Load prices a saved what-if against p and applies it to a copy. The
@@ -101,8 +128,9 @@ func Load(p *portfolio.Portfolio, w portfolio.WhatIf, unit portfolio.Unit, now t
 	if unit == "" {
 		unit = p.DefaultUnit()
 	}
-	pr := newPricer(p, unit, now, settlement(p, portfolio.Valuate(p, unit, now), ""))
-	out := &WhatIf{Name: w.Name, Note: w.Note, Unit: unit, AsOf: now, Before: p, Cost: decimal.Zero}
+	v := portfolio.Valuate(p, unit, now)
+	pr := newPricer(p, unit, now, settlement(p, v, ""))
+	out := &WhatIf{Name: w.Name, Note: w.Note, Unit: unit, AsOf: now, Before: p, Cost: decimal.Zero, before: v}
 	for _, t := range w.Trades {
 		i := p.HoldingIndex(t.Holding)
 		if i < 0 {

@@ -220,3 +220,82 @@ func TestTargetLine(t *testing.T) {
 		t.Errorf("short: %v", err)
 	}
 }
+
+// Each way of making a what-if keeps its valuation of the portfolio
+// before, so Compare and Saved do not value it again; the kept one is
+// what valuing afresh gives, and one that no longer fits the fields is
+// not used.
+func TestWhatIfKeepsValuationBefore(t *testing.T) {
+	p := demo(t)
+	typed, err := NewWhatIf(p, "move 2% from GLD to BTC", "", testNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := Load(p, typed.Saved("typed"), "", testNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh := portfolio.Valuate(p, p.DefaultUnit(), testNow)
+	for name, w := range map[string]*WhatIf{"typed": typed, "loaded": loaded, "plan": plan(t, p, Options{}).WhatIf(p)} {
+		v := w.valuationBefore()
+		if w.before == nil || v != w.before {
+			t.Errorf("%s: the valuation before is made again", name)
+			continue
+		}
+		if !v.Total.Equal(fresh.Total) || len(v.Lines) != len(fresh.Lines) {
+			t.Fatalf("%s: kept total %s over %d lines, afresh %s over %d", name, v.Total, len(v.Lines), fresh.Total, len(fresh.Lines))
+		}
+		for i := range v.Lines {
+			if !v.Lines[i].Value.Equal(fresh.Lines[i].Value) {
+				t.Errorf("%s: line %d kept %s, afresh %s", name, i, v.Lines[i].Value, fresh.Lines[i].Value)
+			}
+		}
+		if c := Compare(w, history.MustLoad()); c.Before.Valuation != v {
+			t.Errorf("%s: Compare valued the portfolio before again", name)
+		}
+	}
+	other := *typed
+	other.Unit = "USD"
+	if v := other.valuationBefore(); v == typed.before || v.Unit != "USD" {
+		t.Errorf("a what-if in USD used the EUR valuation (unit %s)", v.Unit)
+	}
+	if p.DefaultUnit() == "USD" {
+		t.Fatal("the demo's unit is USD: the last check proves nothing")
+	}
+}
+
+// A what-if priced in sats saves its costs in the settlement currency:
+// the same as the what-if priced in EUR saves, to within the sat its cost
+// was rounded to.
+func TestSavedCostsFromSats(t *testing.T) {
+	p := demo(t)
+	const trades = "sell 2 krugerrands; sell the vault bar"
+	inEUR, err := NewWhatIf(p, trades, "EUR", testNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inSats, err := NewWhatIf(p, trades, portfolio.UnitSat, testNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sat, ok := portfolio.NewConverter(p, "EUR").Value(string(portfolio.UnitBTC), decimal.New(1, -8))
+	if !ok {
+		t.Fatal("no BTC price in EUR")
+	}
+	a, b := inEUR.Saved("eur").Trades, inSats.Saved("sats").Trades
+	if len(a) != len(b) || len(a) == 0 {
+		t.Fatalf("%d trades in EUR, %d in sats", len(a), len(b))
+	}
+	costed := 0
+	for i := range a {
+		if a[i].Cost.Sign() > 0 {
+			costed++
+		}
+		if a[i].Holding != b[i].Holding || a[i].CostCurrency != b[i].CostCurrency || a[i].Cost.Sub(b[i].Cost).Abs().GreaterThan(sat) {
+			t.Errorf("trade %d: in EUR %s costs %s %s, in sats %s costs %s %s", i, a[i].Holding, a[i].Cost, a[i].CostCurrency, b[i].Holding, b[i].Cost, b[i].CostCurrency)
+		}
+	}
+	if costed == 0 {
+		t.Fatal("no trade has a cost: the check proves nothing")
+	}
+}

@@ -24,7 +24,6 @@ type env struct {
 	homeCur    string // its currency, or ""
 	mapping    history.Mapping
 	custodians map[string]*portfolio.Custodian
-	conv       *portfolio.Converter // built on first use
 
 	unitHist  float64         // the unit's growth in USD over the window (1 when hypothetical or missing)
 	unitAsset history.Asset   // in a replay, the history asset the unit is measured with, when it has history over the window
@@ -69,16 +68,12 @@ type growthOf struct {
 	shock   decimal.Decimal
 }
 
-func newEnv(v *portfolio.Valuation, s *Scenario, d *history.Data) (*env, error) {
+func newEnv(v *portfolio.Valuation, s *Scenario, d *history.Data, pr *prepared) (*env, error) {
 	p := v.Portfolio
-	e := &env{v: v, p: p, s: s, d: d, replay: s.Replay(), mapping: history.NewMapping(p),
+	e := &env{v: v, p: p, s: s, d: d, replay: s.Replay(), mapping: pr.mapping, custodians: pr.custodians, prep: pr,
 		home: p.Settings.HomeCountry, homeCur: p.HomeCurrency(), unitHist: 1,
 		growth: map[profile]*growthOf{}, noted: map[string]bool{}}
 	e.zero = decimal.New(0, -v.Unit.Scale())
-	e.custodians = make(map[string]*portfolio.Custodian, len(p.Custodians))
-	for i := range p.Custodians {
-		e.custodians[p.Custodians[i].ID] = &p.Custodians[i]
-	}
 	if e.replay {
 		if d == nil {
 			return nil, ErrNoHistory
@@ -143,6 +138,14 @@ func newEnv(v *portfolio.Valuation, s *Scenario, d *history.Data) (*env, error) 
 		}
 	}
 	return e, nil
+}
+
+// converter converts into the unit; one serves every scenario of a run.
+func (e *env) converter() *portfolio.Converter {
+	if e.prep.conv == nil {
+		e.prep.conv = portfolio.NewConverter(e.p, e.v.Unit)
+	}
+	return e.prep.conv
 }
 
 func (e *env) note(s string) {
@@ -533,10 +536,7 @@ func (e *env) bailIn(ev *portfolio.CustodyEvent, r *Result, hit func(int) (*port
 		case b.c.InsuranceCap.IsZero():
 			r.Notes = appendOnce(r.Notes, fmt.Sprintf("%s has no deposit-insurance cap recorded: all its deposits are treated as uninsured.", b.c.Name))
 		default:
-			if e.conv == nil {
-				e.conv = portfolio.NewConverter(e.p, e.v.Unit)
-			}
-			v, ok := e.conv.Value(b.c.InsuranceCurrency, b.c.InsuranceCap)
+			v, ok := e.converter().Value(b.c.InsuranceCurrency, b.c.InsuranceCap)
 			if !ok {
 				r.Notes = appendOnce(r.Notes, fmt.Sprintf("%s's insurance cap is in %s, which the price book cannot convert into %s: all its deposits are treated as uninsured.", b.c.Name, b.c.InsuranceCurrency, e.v.Unit))
 			} else {
@@ -596,10 +596,7 @@ func (e *env) confiscate(ev *portfolio.CustodyEvent, r *Result, hit func(int) (*
 		day0, words := hr.Before, fmt.Sprintf("confiscated: bought back at its day-0 value in %s", cur)
 		if ev.Price.IsPositive() {
 			qty, per := quantity(h, e.v)
-			if e.conv == nil {
-				e.conv = portfolio.NewConverter(e.p, e.v.Unit)
-			}
-			v, ok := e.conv.Value(ev.PriceCurrency, qty.Mul(ev.Price))
+			v, ok := e.converter().Value(ev.PriceCurrency, qty.Mul(ev.Price))
 			if !ok {
 				return fmt.Errorf("scenario %q: the price book cannot convert %s into %s for the buy-back price", e.s.ID, ev.PriceCurrency, e.v.Unit)
 			}

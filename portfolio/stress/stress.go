@@ -20,7 +20,6 @@ import (
 	"math"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -166,16 +165,6 @@ var ErrNoHistory = errors.New("stress: a replay needs the bundled history")
 // growthPrecision is the number of decimal places growth factors keep.
 const growthPrecision = 16
 
-// RunPortfolio values p in unit at now and runs s on it with the bundled
-// history.
-func RunPortfolio(p *portfolio.Portfolio, s *Scenario, unit portfolio.Unit, now time.Time) (*Result, error) {
-	d, err := history.Load()
-	if err != nil {
-		return nil, err
-	}
-	return Run(portfolio.Valuate(p, unit, now), s, d)
-}
-
 // RunLibrary runs the whole library on v: the built-in scenarios, then
 // the portfolio's own, in that order. It is the stress table of a
 // portfolio (or of a what-if copy of one), one Result per scenario.
@@ -229,19 +218,27 @@ func Run(v *portfolio.Valuation, s *Scenario, d *history.Data) (*Result, error) 
 }
 
 // prepared is what does not change from one scenario to the next:
-// every holding's label and the profile that decides its market move.
+// every holding's label and the profile that decides its market move,
+// the history mapping, the custodians by ID and the converter into the
+// unit.
 type prepared struct {
-	labels   []string
-	prof     []int     // holding index -> index into profiles
-	profiles []profile // before a scenario's HomeAs
+	labels     []string
+	prof       []int     // holding index -> index into profiles
+	profiles   []profile // before a scenario's HomeAs
+	mapping    history.Mapping
+	custodians map[string]*portfolio.Custodian
+	conv       *portfolio.Converter // built on first use
 }
 
-// prepare works out the labels and profiles once, for RunAll's
-// scenarios.
+// prepare works out what prepared holds once, for RunAll's scenarios.
 func prepare(v *portfolio.Valuation) *prepared {
 	p := v.Portfolio
-	e := &env{p: p, mapping: history.NewMapping(p), homeCur: p.HomeCurrency(), s: &Scenario{}}
-	pr := &prepared{labels: make([]string, len(p.Holdings)), prof: make([]int, len(p.Holdings))}
+	pr := &prepared{labels: make([]string, len(p.Holdings)), prof: make([]int, len(p.Holdings)), mapping: history.NewMapping(p),
+		custodians: make(map[string]*portfolio.Custodian, len(p.Custodians))}
+	for i := range p.Custodians {
+		pr.custodians[p.Custodians[i].ID] = &p.Custodians[i]
+	}
+	e := &env{p: p, mapping: pr.mapping, homeCur: p.HomeCurrency(), s: &Scenario{}}
 	ids := map[holdingKey]int{}
 	for i := range p.Holdings {
 		h := &p.Holdings[i]
@@ -260,11 +257,10 @@ func prepare(v *portfolio.Valuation) *prepared {
 
 func runScenario(v *portfolio.Valuation, s *Scenario, d *history.Data, pr *prepared) (*Result, error) {
 	p := v.Portfolio
-	e, err := newEnv(v, s, d)
+	e, err := newEnv(v, s, d, pr)
 	if err != nil {
 		return nil, err
 	}
-	e.prep = pr
 	r := &Result{Scenario: *s, Unit: v.Unit}
 	scale := v.Unit.Scale()
 
