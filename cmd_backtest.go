@@ -39,17 +39,6 @@ from the portfolio's [rebalance.costs]. docs/analytics.md states how.`,
 		if err := parseMonthFlags(fromFlag, toFlag, &opt.From, &opt.To); err != nil {
 			return err
 		}
-		if (opt.From == 0) != (opt.To == 0) {
-			lo, hi, err := windowOf(d, v)
-			if err != nil {
-				return err
-			}
-			if opt.From == 0 {
-				opt.From = lo
-			} else {
-				opt.To = hi
-			}
-		}
 		b, err := rebalance.NewBacktest(v, d, opt)
 		if err != nil {
 			return err
@@ -60,16 +49,6 @@ from the portfolio's [rebalance.costs]. docs/analytics.md states how.`,
 		writeBacktestText(cmd.OutOrStdout(), b)
 		return nil
 	})
-}
-
-// windowOf is the window the backtest's assets share with no bounds
-// given.
-func windowOf(d *history.Data, v *portfolio.Valuation) (history.Month, history.Month, error) {
-	b, err := rebalance.NewBacktest(v, d, rebalance.BacktestOptions{})
-	if err != nil {
-		return 0, 0, err
-	}
-	return b.From, b.To, nil
 }
 
 func writeBacktestText(w io.Writer, b *rebalance.Backtest) {

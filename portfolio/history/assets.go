@@ -179,9 +179,9 @@ type Options struct {
 	Unit Asset
 	// Real deflates by US CPI-U; the unit must be USD.
 	Real bool
-	// From and To are the first and last month of returns; both zero
-	// means the window all the assets (and the unit, and CPI when Real)
-	// share.
+	// From and To are the first and last month of returns; a zero bound
+	// is that of the window all the assets (and the unit, and CPI when
+	// Real) share.
 	From, To Month
 }
 
@@ -261,10 +261,17 @@ func (d *Data) Returns(assets []Asset, opt Options) (*Returns, error) {
 		return nil, err
 	}
 	if opt.From != 0 || opt.To != 0 {
-		if opt.From < from || opt.To > to || opt.From > opt.To {
-			return nil, &WindowError{Assets: assets, From: opt.From, To: opt.To, CommonFrom: from, CommonTo: to}
+		f, t := opt.From, opt.To
+		if f == 0 {
+			f = from
 		}
-		from, to = opt.From, opt.To
+		if t == 0 {
+			t = to
+		}
+		if f < from || t > to || f > t {
+			return nil, &WindowError{Assets: assets, From: f, To: t, CommonFrom: from, CommonTo: to}
+		}
+		from, to = f, t
 	}
 	n := int(to-from) + 1
 	out := &Returns{Assets: append([]Asset(nil), assets...), Unit: unit, Real: opt.Real, From: from, To: to, R: make([][]float64, len(assets))}

@@ -267,6 +267,27 @@ func TestReturns(t *testing.T) {
 	if _, err := d.Returns([]Asset{"RUB", "TRY", BTC}, Options{From: lo, To: hi + 6}); !errors.As(err, &we) {
 		t.Errorf("window past the data: error %v, want a WindowError", err)
 	}
+	// One bound given: the other is the shared window's.
+	all, err := d.Returns([]Asset{"RUB", "TRY", BTC}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mid := all.From + 24
+	for _, c := range []struct{ opt, want Options }{
+		{Options{From: mid}, Options{From: mid, To: all.To}},
+		{Options{To: mid}, Options{From: all.From, To: mid}},
+	} {
+		r, err := d.Returns([]Asset{"RUB", "TRY", BTC}, c.opt)
+		if err != nil {
+			t.Fatalf("%+v: %v", c.opt, err)
+		}
+		if r.From != c.want.From || r.To != c.want.To {
+			t.Errorf("%+v: %s to %s, want %s to %s", c.opt, r.From, r.To, c.want.From, c.want.To)
+		}
+	}
+	if _, err := d.Returns([]Asset{"RUB", "TRY", BTC}, Options{From: all.From - 1}); !errors.As(err, &we) || we.To != all.To {
+		t.Errorf("from before the data only: error %v, want a WindowError to %s", err, all.To)
+	}
 	if _, err := d.Returns([]Asset{"VES", "DEM"}, Options{}); !errors.As(err, new(*UnknownAssetError)) {
 		t.Errorf("unknown asset: error %v, want an UnknownAssetError", err)
 	}
